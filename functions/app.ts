@@ -1,0 +1,119 @@
+// The Hono app both entry points serve: middleware, routes, and the one place
+// errors become responses.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { digestId, type Identity } from "../lib/acl.js";
+import { Ctx } from "../lib/context.js";
+import { EtcdUnavailableError } from "../lib/etcd/types.js";
+import { ZkError } from "../lib/errors.js";
+import { counting, recordOp } from "../lib/metrics.js";
+import { read } from "../lib/snapshot.js";
+import type { AppEnv, Deps } from "./env.js";
+import { errorBody, isRequestError, statusOf } from "./errors.js";
+import { sessionOf } from "./request.js";
+import { adminRoutes } from "./routes/admin.js";
+import { aclRoutes } from "./routes/acl.js";
+import { multiRoutes } from "./routes/multi.js";
+import { sessionRoutes } from "./routes/sessions.js";
+import { znodeRoutes } from "./routes/znodes.js";
+import { unimplementedRoutes } from "./routes/unimplemented.js";
+
+/** Routes anyone may call: they reveal no data. */
+const PUBLIC = new Set(["/healthz", "/openapi.json", "/docs"]);
+
+async function identities(c: Context<AppEnv>, deps: Deps, allowAnonymous: boolean, credentials?: Map<string, string>): Promise<Identity[]> {
+  const ids: Identity[] = [];
+  const ip = deps.clientIp(c);
+  if (ip) ids.push({ scheme: "ip", id: ip });
+  const header = c.req.header("authorization");
+  if (header === undefined) {
+    if (!allowAnonymous && !PUBLIC.has(c.req.path)) {
+      throw new ZkError("AUTHFAILED", "credentials required: send Authorization: Basic base64(user:password)");
+    }
+    return ids;
+  }
+  const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
+  let decoded: string | undefined;
+  try {
+    decoded = match ? new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(match[1]!), (ch) => ch.charCodeAt(0))) : undefined;
+  } catch {
+    decoded = undefined;
+  }
+  const colon = decoded?.indexOf(":") ?? -1;
+  if (decoded === undefined || colon < 0) {
+    throw new ZkError("AUTHFAILED", "malformed Authorization header: use Basic base64(user:password)");
+  }
+  const user = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  if (credentials && credentials.get(user) !== password) throw new ZkError("AUTHFAILED", `wrong user or password for ${JSON.stringify(user)}`);
+  ids.push({ scheme: "digest", id: await digestId(user, password) });
+  return ids;
+}
+
+export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    c.set("op", "other");
+    const config = deps.config(c);
+    const etcd = counting(deps.etcd(config));
+    // A caller's mistake in the session or credentials still gets a ZK-Zxid: make the context first.
+    const ctx = new Ctx(etcd, config, { ids: [] });
+    c.set("ctx", ctx);
+    ctx.caller.ids.push(...(await identities(c, deps, config.allowAnonymous, config.apiCredentials)));
+    ctx.caller.session = sessionOf(c);
+    try {
+      await next();
+    } finally {
+      recordOp(c.get("op"), etcd.calls);
+    }
+    c.res.headers.set("ZK-Zxid", ctx.lastZxid === null ? "-1" : ctx.lastZxid.toString());
+  });
+
+  znodeRoutes(app);
+  multiRoutes(app);
+  sessionRoutes(app);
+  aclRoutes(app);
+  adminRoutes(app);
+  unimplementedRoutes(app);
+
+  app.notFound(() => {
+    throw new ZkError("NOTFOUND", "no such route; see /docs");
+  });
+
+  app.onError(async (err, c) => {
+    const ctx = c.get("ctx") as Ctx | undefined;
+    if (err instanceof EtcdUnavailableError) {
+      c.header("Retry-After", "1");
+      c.header("ZK-Zxid", ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString());
+      return c.json(errorBody(new ZkError("CONNECTIONLOSS", `etcd is unavailable: ${err.message}`), false), 503);
+    }
+    if (!(err instanceof ZkError)) {
+      const requestId = crypto.randomUUID();
+      c.header("ZK-Zxid", ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString());
+      console.error(`request ${requestId} ${c.req.method} ${c.req.path}:`, err);
+      return c.json({ ...errorBody(new ZkError("SYSTEMERROR", "internal error; quote the requestId when reporting it"), false), requestId }, 500);
+    }
+    let e = err;
+    // The reply still carries the last zxid; and a refused request naming a dead
+    // session answers 410 first (API.md's order: session before path and body).
+    if (ctx && ctx.lastZxid === null) {
+      try {
+        const session = ctx.caller.session;
+        const snap = await read(ctx, { sessions: session === undefined ? [] : [session] });
+        if (session !== undefined && isRequestError(e.code) && !snap.sessions.get(session)) {
+          e = new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+        }
+      } catch {
+        // etcd is away: the error at hand is still the answer.
+      }
+    }
+    if (e.code === "METHODNOTALLOWED") c.header("Allow", c.get("allow") ?? "");
+    if (e.code === "AUTHFAILED") c.header("WWW-Authenticate", 'Basic realm="zookeeper"');
+    c.header("ZK-Zxid", ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString());
+    const status = statusOf(e.code, c.get("creates") === true);
+    return c.json(errorBody(e, c.get("multi") === true), status as 400);
+  });
+
+  return app;
+}

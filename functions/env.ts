@@ -1,0 +1,29 @@
+// The types every route shares: bindings, per-request variables, and what an
+// entry point (Worker or Node server) supplies.
+import type { Context } from "hono";
+import type { Config, ConfigVars } from "../lib/config.js";
+import type { Ctx } from "../lib/context.js";
+import type { Etcd } from "../lib/etcd/types.js";
+
+export interface AppEnv {
+  Bindings: ConfigVars;
+  Variables: {
+    ctx: Ctx;
+    /** The ZooKeeper op a route performs: names its round-trip count in /v1/stats. */
+    op: string;
+    /** Routes where a missing parent is 409 (create) rather than 404. */
+    creates?: boolean;
+    /** Multi answers carry each op's code. */
+    multi?: boolean;
+    /** Methods of the matched route, for 405's Allow. */
+    allow?: string;
+  };
+}
+
+export interface Deps {
+  config(c: Context<AppEnv>): Config;
+  /** The etcd client for a configuration: the Node server keeps one, the Worker makes one per request. */
+  etcd(config: Config): Etcd;
+  /** The caller's address: ZooKeeper gives every connection an ("ip", address) identity. */
+  clientIp(c: Context<AppEnv>): string | undefined;
+}

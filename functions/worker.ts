@@ -1,0 +1,35 @@
+// The Cloudflare Worker entry: every route, plus the cron trigger. etcd is
+// reached through its JSON gateway with fetch.
+import { configFrom, type Config, type ConfigVars } from "../lib/config.js";
+import { createGatewayEtcd } from "../lib/etcd/gateway.js";
+import type { Etcd } from "../lib/etcd/types.js";
+import { runScheduled } from "../scheduled/index.js";
+import { createApp } from "./app.js";
+
+// The client holds no ZooKeeper state, only endpoints and round-trip counters;
+// an isolate reuses it across requests to the same cluster.
+const clients = new Map<string, Etcd>();
+
+function etcdFor(config: Config): Etcd {
+  const key = JSON.stringify([config.etcdEndpoints, config.etcdUser, config.etcdPassword]);
+  let etcd = clients.get(key);
+  if (!etcd) {
+    const auth = config.etcdUser ? { user: config.etcdUser, password: config.etcdPassword ?? "" } : undefined;
+    etcd = createGatewayEtcd({ endpoints: config.etcdEndpoints, auth });
+    clients.set(key, etcd);
+  }
+  return etcd;
+}
+
+const app = createApp({
+  config: (c) => configFrom(c.env),
+  etcd: etcdFor,
+  clientIp: (c) => c.req.header("cf-connecting-ip"),
+});
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller: unknown, env: ConfigVars, ctx: { waitUntil(p: Promise<unknown>): void }) {
+    ctx.waitUntil(runScheduled(etcdFor(configFrom(env)), env));
+  },
+};

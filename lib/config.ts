@@ -1,0 +1,71 @@
+// Service configuration, from environment variables (Node) or Worker bindings alike.
+import { ZkError } from "./errors.js";
+
+export interface Config {
+  /** etcd client URLs; several give failover. */
+  etcdEndpoints: string[];
+  etcdUser?: string;
+  etcdPassword?: string;
+  /** Key prefix: many tenants may share one etcd. */
+  prefix: string;
+  /** Largest znode data, and largest total data of a multi (jute.maxbuffer − 1). */
+  maxDataBytes: number;
+  /** ZooKeeper's tickTime: session timeouts are negotiated from it. */
+  tickTimeMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** Attempts of one guarded transaction before giving up under contention. */
+  maxAttempts: number;
+  /** Serve callers without credentials. */
+  allowAnonymous: boolean;
+  /** When set, the only `user:password` pairs that authenticate; otherwise any (ZooKeeper's digest). */
+  apiCredentials?: Map<string, string>;
+}
+
+/** Variable names and what they set; the README's configuration table lists the same. */
+export type ConfigVars = Partial<Record<
+  | "ETCD_ENDPOINTS"
+  | "ETCD_USER"
+  | "ETCD_PASSWORD"
+  | "ZK_PREFIX"
+  | "ZK_MAX_DATA_BYTES"
+  | "ZK_TICK_TIME_MS"
+  | "ZK_MIN_SESSION_TIMEOUT_MS"
+  | "ZK_MAX_SESSION_TIMEOUT_MS"
+  | "ZK_ALLOW_ANONYMOUS"
+  | "ZK_API_CREDENTIALS",
+  string | undefined
+>>;
+
+function int(vars: ConfigVars, name: keyof ConfigVars, fallback: number): number {
+  const raw = vars[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new ZkError("SYSTEMERROR", `configuration: ${name} must be a non-negative integer, not ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+export function configFrom(vars: ConfigVars): Config {
+  const tickTimeMs = int(vars, "ZK_TICK_TIME_MS", 2000);
+  const credentials = vars.ZK_API_CREDENTIALS?.trim();
+  return {
+    etcdEndpoints: (vars.ETCD_ENDPOINTS ?? "http://127.0.0.1:2379").split(",").map((e) => e.trim()).filter(Boolean),
+    etcdUser: vars.ETCD_USER || undefined,
+    etcdPassword: vars.ETCD_PASSWORD || undefined,
+    prefix: vars.ZK_PREFIX ?? "zk/",
+    maxDataBytes: int(vars, "ZK_MAX_DATA_BYTES", 1_048_575),
+    tickTimeMs,
+    // ZooKeeper's defaults: 2 and 20 ticks.
+    minSessionTimeoutMs: int(vars, "ZK_MIN_SESSION_TIMEOUT_MS", 2 * tickTimeMs),
+    maxSessionTimeoutMs: int(vars, "ZK_MAX_SESSION_TIMEOUT_MS", 20 * tickTimeMs),
+    maxAttempts: 32,
+    allowAnonymous: vars.ZK_ALLOW_ANONYMOUS === "true",
+    apiCredentials: credentials
+      ? new Map(credentials.split(",").map((pair) => {
+          const i = pair.indexOf(":");
+          return [pair.slice(0, i), pair.slice(i + 1)] as [string, string];
+        }))
+      : undefined,
+  };
+}

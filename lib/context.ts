@@ -1,0 +1,32 @@
+// What every lib/ operation is given: the etcd client, the key layout, the
+// configuration, and who is asking. Nothing here outlives a request.
+import type { Identity } from "./acl.js";
+import type { Config } from "./config.js";
+import type { Etcd } from "./etcd/types.js";
+import { Keys } from "./keys.js";
+
+export interface Caller {
+  /** ("ip", address) and, when authenticated, ("digest", "user:hash"). */
+  ids: Identity[];
+  /** The session the request names, if any. */
+  session?: bigint;
+}
+
+export class Ctx {
+  readonly keys: Keys;
+  /** The newest zxid this request has seen: ZooKeeper's reply-header zxid. */
+  lastZxid: bigint | null = null;
+
+  constructor(
+    readonly etcd: Etcd,
+    readonly config: Config,
+    readonly caller: Caller = { ids: [] },
+    readonly now: () => number = Date.now,
+  ) {
+    this.keys = new Keys(config.prefix);
+  }
+
+  sawZxid(zxid: bigint): void {
+    if (this.lastZxid === null || zxid > this.lastZxid) this.lastZxid = zxid;
+  }
+}

@@ -1,0 +1,463 @@
+// The Etcd interface over etcd's JSON gRPC gateway, using only fetch, so it runs
+// in Cloudflare Workers. The wire codec, error classes and endpoint failover
+// below are shared with the gRPC transport (grpc.ts): the gateway's JSON uses
+// rpc.proto's field names, as do the etcd3 package's proto-loader objects.
+
+import {
+  EtcdCompactedError,
+  EtcdUnavailableError,
+  type Bytes,
+  type Compare,
+  type Etcd,
+  type KeyValue,
+  type RequestOp,
+  type ResponseOp,
+  type RoundTripKind,
+  type TxnRequest,
+  type TxnResponse,
+} from "./types.js";
+
+// ---- Wire codec (rpc.proto shapes; int64 as decimal strings both ways) ----
+
+type Int64 = string;
+
+/** How a transport carries bytes: base64 strings in JSON, buffers in gRPC. */
+export interface BytesCodec<B> {
+  encode(bytes: Bytes): B;
+  decode(wire: B | null | undefined): Bytes;
+}
+
+interface WireCompare<B> {
+  key: B;
+  target: number;
+  result: number;
+  version?: Int64;
+  create_revision?: Int64;
+  mod_revision?: Int64;
+  value?: B;
+  lease?: Int64;
+}
+
+interface WireRequestOp<B> {
+  request_range?: {
+    key: B;
+    range_end?: B;
+    count_only?: boolean;
+    keys_only?: boolean;
+    limit?: Int64;
+    revision?: Int64;
+  };
+  request_put?: { key: B; value: B; lease?: Int64 };
+  request_delete_range?: { key: B; range_end?: B };
+}
+
+export interface WireTxnRequest<B> {
+  compare: WireCompare<B>[];
+  success: WireRequestOp<B>[];
+  failure: WireRequestOp<B>[];
+}
+
+// Responses: the gateway omits fields holding their default; proto-loader fills
+// them in, and sets unused oneof members to null.
+interface WireKeyValue<B> {
+  key?: B;
+  value?: B;
+  create_revision?: Int64;
+  mod_revision?: Int64;
+  version?: Int64;
+  lease?: Int64;
+}
+
+interface WireResponseOp<B> {
+  response_range?: { kvs?: WireKeyValue<B>[] | null; count?: Int64; more?: boolean } | null;
+  response_put?: object | null;
+  response_delete_range?: { deleted?: Int64 } | null;
+}
+
+export interface WireTxnResponse<B> {
+  header?: { revision?: Int64 } | null;
+  succeeded?: boolean;
+  responses?: WireResponseOp<B>[] | null;
+}
+
+/** Parses an int64 that etcd sent as a decimal string; absent means 0. */
+export const int64 = (wire: Int64 | null | undefined): bigint => BigInt(wire ?? "0");
+
+// Enums go as numbers: the gateway expects etcd's names ("MOD", "NOT_EQUAL") while
+// the etcd3 package's rpc.proto renamed them ("Mod", "NotEqual"), and protobufjs
+// silently turns an unknown name into 0 (VERSION / EQUAL). The numbers are the protocol.
+const TARGETS = { version: 0, create: 1, mod: 2, value: 3, lease: 4 } as const;
+const RESULTS = { equal: 0, greater: 1, less: 2, not_equal: 3 } as const;
+const TARGET_FIELDS = { version: "version", create: "create_revision", mod: "mod_revision", lease: "lease" } as const;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+export function toWireTxn<B>(req: TxnRequest, bytes: BytesCodec<B>): WireTxnRequest<B> {
+  const key = (k: string) => bytes.encode(utf8Encoder.encode(k));
+  const optionalKey = (k: string | undefined) => (k === undefined ? undefined : key(k));
+  const optionalInt = (n: bigint | number | undefined) => (n === undefined ? undefined : n.toString());
+
+  const compare = (c: Compare): WireCompare<B> => {
+    const base = { key: key(c.key), target: TARGETS[c.target], result: RESULTS[c.result] };
+    if (c.target === "value") {
+      if (!(c.value instanceof Uint8Array)) throw new TypeError(`compare on "value" of ${c.key} needs bytes`);
+      return { ...base, value: bytes.encode(c.value) };
+    }
+    if (typeof c.value !== "bigint") throw new TypeError(`compare on "${c.target}" of ${c.key} needs a bigint`);
+    return { ...base, [TARGET_FIELDS[c.target]]: c.value.toString() };
+  };
+
+  const op = (o: RequestOp): WireRequestOp<B> => {
+    if ("range" in o) {
+      const r = o.range;
+      return {
+        request_range: {
+          key: key(r.key),
+          range_end: optionalKey(r.rangeEnd),
+          count_only: r.countOnly,
+          keys_only: r.keysOnly,
+          limit: optionalInt(r.limit),
+          revision: optionalInt(r.revision),
+        },
+      };
+    }
+    if ("put" in o) {
+      const p = o.put;
+      return { request_put: { key: key(p.key), value: bytes.encode(p.value), lease: optionalInt(p.lease) } };
+    }
+    return { request_delete_range: { key: key(o.deleteRange.key), range_end: optionalKey(o.deleteRange.rangeEnd) } };
+  };
+
+  return {
+    compare: (req.compare ?? []).map(compare),
+    success: (req.success ?? []).map(op),
+    failure: (req.failure ?? []).map(op),
+  };
+}
+
+export function fromWireTxn<B>(res: WireTxnResponse<B>, bytes: BytesCodec<B>): TxnResponse {
+  const keyValue = (kv: WireKeyValue<B>): KeyValue => ({
+    key: utf8Decoder.decode(bytes.decode(kv.key)),
+    value: bytes.decode(kv.value),
+    createRevision: int64(kv.create_revision),
+    modRevision: int64(kv.mod_revision),
+    version: int64(kv.version),
+    lease: int64(kv.lease),
+  });
+
+  const op = (o: WireResponseOp<B>): ResponseOp => {
+    if (o.response_range) {
+      const r = o.response_range;
+      return { range: { kvs: (r.kvs ?? []).map(keyValue), count: int64(r.count), more: r.more ?? false } };
+    }
+    if (o.response_put) return { put: {} };
+    if (o.response_delete_range) return { deleteRange: { deleted: int64(o.response_delete_range.deleted) } };
+    throw new Error(`etcd sent a txn response op of unknown kind: ${JSON.stringify(Object.keys(o))}`);
+  };
+
+  return {
+    revision: int64(res.header?.revision),
+    succeeded: res.succeeded ?? false,
+    responses: (res.responses ?? []).map(op),
+  };
+}
+
+/** True when running the txn twice could differ from running it once. */
+export function txnWrites(req: TxnRequest): boolean {
+  return [...(req.success ?? []), ...(req.failure ?? [])].some((o) => !("range" in o));
+}
+
+// ---- Errors and failover ----
+
+/** A call failed at one endpoint in a way another endpoint might not. */
+export class EndpointFailure extends Error {
+  /** maybeApplied: etcd may have executed the request (it was sent and no answer came back). */
+  constructor(
+    message: string,
+    readonly maybeApplied: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export const LEASE_NOT_FOUND = "etcdserver: requested lease not found";
+export const INVALID_AUTH_TOKEN = "etcdserver: invalid auth token";
+const COMPACTED = "mvcc: required revision has been compacted";
+// Refused before the request was proposed to raft, so it did not happen.
+const REFUSED = [
+  "etcdserver: no leader",
+  "etcdserver: leader changed",
+  "etcdserver: too many requests",
+  "etcdserver: unhealthy cluster",
+];
+// Proposed, then no result: it may still commit.
+const UNKNOWN_OUTCOME = ["etcdserver: request timed out", "etcdserver: server stopped"];
+
+/**
+ * Maps an error etcd reported to the error to throw: EtcdCompactedError,
+ * an EndpointFailure (try another endpoint), or undefined for a plain error.
+ */
+export function classifyEtcdError(message: string, serverFault: boolean): Error | undefined {
+  if (message.includes(COMPACTED)) return new EtcdCompactedError(message);
+  if (REFUSED.some((m) => message.includes(m))) return new EndpointFailure(message, false);
+  if (serverFault || UNKNOWN_OUTCOME.some((m) => message.includes(m))) return new EndpointFailure(message, true);
+  return undefined;
+}
+
+/**
+ * Runs calls against several endpoints. An endpoint that fails is skipped for
+ * the next call, so a dead member costs one failed attempt, not one per call.
+ * A request that may have been applied is not re-sent elsewhere unless
+ * `idempotent`: sending a write twice could commit it twice.
+ */
+export function createFailover(count: number) {
+  if (count === 0) throw new Error("at least one etcd endpoint is needed");
+  let start = 0;
+  return async function run<T>(attempt: (endpoint: number) => Promise<T>, idempotent: boolean): Promise<T> {
+    const failures: string[] = [];
+    const first = start;
+    for (let k = 0; k < count; k++) {
+      const i = (first + k) % count;
+      try {
+        return await attempt(i);
+      } catch (e) {
+        if (!(e instanceof EndpointFailure)) throw e;
+        failures.push(e.message);
+        start = (i + 1) % count;
+        if (e.maybeApplied && !idempotent) {
+          throw new EtcdUnavailableError(`etcd did not answer; the write may or may not have been applied: ${e.message}`);
+        }
+      }
+    }
+    throw new EtcdUnavailableError(`no etcd endpoint answered: ${failures.join("; ")}`);
+  };
+}
+
+export function createRoundTripCounter() {
+  const counts: Record<RoundTripKind, number> = {
+    txn: 0,
+    leaseGrant: 0,
+    leaseKeepAlive: 0,
+    leaseRevoke: 0,
+    leaseTimeToLive: 0,
+    compact: 0,
+  };
+  return {
+    count(kind: RoundTripKind): void {
+      counts[kind]++;
+    },
+    snapshot: (): Record<RoundTripKind, number> => ({ ...counts }),
+  };
+}
+
+// ---- The gateway transport ----
+
+function toBase64(bytes: Bytes): string {
+  let binary = "";
+  // Chunked: spreading a large array into fromCharCode overflows the argument limit.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Bytes {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+const base64: BytesCodec<string> = {
+  encode: toBase64,
+  decode: (wire) => (wire ? fromBase64(wire) : new Uint8Array(0)),
+};
+
+// etcd 3.4's gateway (grpc-gateway 1.x) answers an error with a chunked body ending
+// in an HTTP trailer. workerd's HTTP client leaves the trailer unread and pools the
+// connection; the next request on it reaches etcd (and may be applied), but its
+// answer fails with "Invalid response status line". "Connection: close" does not
+// help. So in Workers, after an error answer, a throwaway GET takes that connection
+// out of the pool before any real request can pick it.
+const workersRuntime = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
+
+// Node's fetch names the cause of a failed connection; no request was sent then.
+// workerd reports every network failure as "Network connection lost.", so a write
+// whose attempt failed there is only known not to have been sent when a probe came first.
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+
+export interface GatewayEtcdOptions {
+  /** Base URLs such as http://127.0.0.1:2379. */
+  endpoints: string[];
+  fetch?: typeof fetch;
+  /** Per request, including reading the answer. Default 5000. */
+  timeoutMs?: number;
+  auth?: { user: string; password: string };
+}
+
+export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
+  const endpoints = opts.endpoints.map((e) => e.replace(/\/+$/, ""));
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  // Called through a closure: workerd throws "Illegal invocation" when its fetch is called as a method.
+  const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const auth = opts.auth;
+  const run = createFailover(endpoints.length);
+  const roundTrips = createRoundTripCounter();
+  // etcd's default "simple" tokens are only valid on the member that issued them.
+  const tokens: (Promise<string> | undefined)[] = endpoints.map(() => undefined);
+  // Whether the last request to each endpoint got an HTTP answer.
+  const answered: boolean[] = endpoints.map(() => false);
+
+  function networkFailure(i: number, e: unknown): EndpointFailure {
+    answered[i] = false;
+    const err = e as { name?: string; message?: string; cause?: { code?: string } };
+    if (err.name === "TimeoutError" || err.name === "AbortError") {
+      return new EndpointFailure(`${endpoints[i]}: no answer within ${timeoutMs} ms`, true);
+    }
+    const code = err.cause?.code ?? "";
+    return new EndpointFailure(`${endpoints[i]}: ${err.message ?? String(e)}${code ? ` (${code})` : ""}`, !NOT_CONNECTED.has(code));
+  }
+
+  /** GET /version: cheap (no raft, no auth), so it serves as a probe and as a sacrificial request. */
+  async function version(i: number): Promise<void> {
+    try {
+      await (await doFetch(`${endpoints[i]}/version`, { signal: AbortSignal.timeout(timeoutMs) })).text();
+      answered[i] = true;
+    } catch (e) {
+      throw networkFailure(i, e);
+    }
+  }
+
+  async function send(i: number, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+    const url = endpoints[i] + path;
+    let status: number;
+    let text: string;
+    try {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (token !== undefined) headers.authorization = token;
+      const res = await doFetch(url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.status;
+      text = await res.text();
+    } catch (e) {
+      throw networkFailure(i, e);
+    }
+    answered[i] = true;
+    // Expected to fail: it is the request that meets the leftover trailer (see workersRuntime).
+    if (workersRuntime && status >= 400) await version(i).catch(() => undefined);
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      const message = `${url}: HTTP ${status}, not JSON: ${text.slice(0, 200)}`;
+      throw status >= 500 ? new EndpointFailure(message, true) : new Error(message);
+    }
+    // Unary calls answer {error, code, message}; streamed ones (keepalive) {error: {message, http_code}}.
+    const error = json.error as string | { message?: string; http_code?: number } | undefined;
+    if (status >= 400 || error !== undefined) {
+      const message = typeof error === "object" ? (error.message ?? JSON.stringify(error)) : (error ?? `HTTP ${status}`);
+      const httpCode = typeof error === "object" ? (error.http_code ?? status) : status;
+      throw classifyEtcdError(message, httpCode >= 500) ?? new Error(message);
+    }
+    return json;
+  }
+
+  function token(i: number): Promise<string> {
+    const { user, password } = auth!;
+    const pending = (tokens[i] ??= send(i, "/v3/auth/authenticate", { name: user, password }).then((r) => r.token as string));
+    pending.catch(() => {
+      if (tokens[i] === pending) tokens[i] = undefined;
+    });
+    return pending;
+  }
+
+  async function post(i: number, path: string, body: unknown): Promise<Record<string, unknown>> {
+    if (auth === undefined) return send(i, path, body);
+    const used = token(i);
+    try {
+      return await send(i, path, body, await used);
+    } catch (e) {
+      // Tokens expire (--auth-token-ttl); fetch a new one once.
+      if (!(e instanceof Error) || !e.message.includes(INVALID_AUTH_TOKEN)) throw e;
+      if (tokens[i] === used) tokens[i] = undefined;
+      return send(i, path, body, await token(i));
+    }
+  }
+
+  /**
+   * One call with failover. A write goes only to an endpoint that just answered,
+   * else a probe first: a failed probe proves the write was never sent, so it
+   * may move on; a failed write may have been applied, so it may not.
+   */
+  function call(path: string, body: unknown, idempotent: boolean): Promise<Record<string, unknown>> {
+    return run(async (i) => {
+      if (!idempotent && !answered[i]) {
+        await version(i).catch((e: EndpointFailure) => {
+          throw new EndpointFailure(e.message, false);
+        });
+      }
+      return post(i, path, body);
+    }, idempotent);
+  }
+
+  return {
+    async txn(req) {
+      const wire = toWireTxn(req, base64);
+      roundTrips.count("txn");
+      const res = await call("/v3/kv/txn", wire, !txnWrites(req));
+      return fromWireTxn(res as WireTxnResponse<string>, base64);
+    },
+
+    async leaseGrant(ttlSeconds, id) {
+      roundTrips.count("leaseGrant");
+      // Granting twice without an id only leaks a lease that expires; with an id the retry would fail.
+      const res = await call("/v3/lease/grant", { TTL: String(ttlSeconds), ID: (id ?? 0n).toString() }, id === undefined);
+      if (res.error) throw new Error(`lease grant: ${String(res.error)}`);
+      return int64(res.ID as Int64);
+    },
+
+    async leaseKeepAlive(id) {
+      roundTrips.count("leaseKeepAlive");
+      const res = await call("/v3/lease/keepalive", { ID: id.toString() }, true);
+      // etcd answers TTL 0 (so no TTL field) for a lease it does not know.
+      const ttl = int64((res.result as { TTL?: Int64 } | undefined)?.TTL);
+      return ttl > 0n ? { ttlSeconds: Number(ttl) } : null;
+    },
+
+    async leaseRevoke(id) {
+      roundTrips.count("leaseRevoke");
+      try {
+        await call("/v3/lease/revoke", { ID: id.toString() }, true);
+        return true;
+      } catch (e) {
+        if (e instanceof Error && e.message.includes(LEASE_NOT_FOUND)) return false;
+        throw e;
+      }
+    },
+
+    async leaseTimeToLive(id) {
+      roundTrips.count("leaseTimeToLive");
+      const res = await call("/v3/lease/timetolive", { ID: id.toString() }, true);
+      const ttl = int64(res.TTL as Int64);
+      // etcd answers TTL -1 for a lease it does not know.
+      if (ttl < 0n) return null;
+      return { ttlSeconds: Number(ttl), grantedTtlSeconds: Number(int64(res.grantedTTL as Int64)) };
+    },
+
+    async compact(revision) {
+      roundTrips.count("compact");
+      await call("/v3/kv/compaction", { revision: revision.toString() }, true);
+    },
+
+    roundTrips: () => roundTrips.snapshot(),
+
+    async close() {
+      // fetch holds nothing open between calls.
+    },
+  };
+}

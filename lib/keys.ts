@@ -1,0 +1,90 @@
+// The etcd key layout, in one place. Every key starts with the tenant prefix.
+//
+//   n/<depth><path>   znode: stat header + data (lease-bound for ephemerals)
+//   c<path>           child metadata of a znode: cversion, pzxid, sequence counter
+//   a<path>           ACL and aversion
+//   s/<session>       session marker, bound to the session's lease
+//   o/<session><path> ephemeral owned by a session (lease-bound): getEphemerals, close
+//   m/base            created by the bootstrap txn: its create revision is zxid 0;
+//                     its value counts the non-ZooKeeper writes since (the zxid offset)
+//   m/txn             written by a ZooKeeper txn that changes nothing else (an error
+//                     txn, a multi of checks), so it still spends a zxid
+//
+// Node keys carry the depth so that the direct children of a znode are one
+// contiguous prefix: listing and counting children is a single range.
+import { depth } from "./path.js";
+import { prefixEnd } from "./etcd/types.js";
+
+export interface Range {
+  key: string;
+  rangeEnd: string;
+}
+
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  node(path: string): string {
+    return `${this.prefix}n/${depth(path)}${path}`;
+  }
+
+  /** The range holding exactly the direct children of `path`. */
+  children(path: string): Range {
+    const key = `${this.prefix}n/${depth(path) + 1}${path === "/" ? "/" : path + "/"}`;
+    return { key, rangeEnd: prefixEnd(key) };
+  }
+
+  /** Name of a child from its node key, given the range it was listed from. */
+  childName(range: Range, key: string): string {
+    return key.slice(range.key.length);
+  }
+
+  allNodes(): Range {
+    return this.range("n/");
+  }
+
+  childMeta(path: string): string {
+    return `${this.prefix}c${path}`;
+  }
+
+  acl(path: string): string {
+    return `${this.prefix}a${path}`;
+  }
+
+  session(id: bigint): string {
+    return `${this.prefix}s/${id}`;
+  }
+
+  allSessions(): Range {
+    return this.range("s/");
+  }
+
+  owned(session: bigint, path: string): string {
+    return `${this.prefix}o/${session}${path}`;
+  }
+
+  ownedBy(session: bigint): Range {
+    return this.range(`o/${session}/`);
+  }
+
+  /** Path of an ephemeral from its owned key, given the session's range. */
+  ownedPath(range: Range, key: string): string {
+    return key.slice(range.key.length - 1);
+  }
+
+  allOwned(): Range {
+    return this.range("o/");
+  }
+
+  base(): string {
+    return `${this.prefix}m/base`;
+  }
+
+  txnMarker(): string {
+    return `${this.prefix}m/txn`;
+  }
+
+  private range(suffix: string): Range {
+    const key = this.prefix + suffix;
+    return { key, rangeEnd: prefixEnd(key) };
+  }
+}

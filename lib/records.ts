@@ -1,0 +1,130 @@
+// What the project stores in etcd values, and how zxids come back out of them.
+//
+// A write cannot know its own revision before etcd commits it, so a zxid field
+// that a write leaves out means "the zxid of this write": the key's mod
+// revision minus the zxid offset in force when it was written (`off`, stored
+// alongside). A later write of the same key spells earlier zxids out.
+import type { Bytes, KeyValue } from "./etcd/types.js";
+
+export type NodeKind = "persistent" | "ephemeral" | "container" | "ttl";
+
+export interface NodeRecord {
+  kind: NodeKind;
+  /** Session that owns an ephemeral; 0 otherwise. */
+  owner: bigint;
+  ttlMs: number;
+  version: number;
+  ctime: number;
+  mtime: number;
+  /** null: this write's zxid. */
+  czxid: bigint | null;
+  mzxid: bigint | null;
+  off: bigint;
+  data: Bytes;
+}
+
+export interface ChildMetaRecord {
+  /** null: this write's zxid. */
+  pzxid: bigint | null;
+  /** Child creations so far (stat.ts explains the reported cversion). */
+  seq: number;
+  off: bigint;
+}
+
+export interface AclEntry {
+  /** ZooKeeper's bit mask: READ 1, WRITE 2, CREATE 4, DELETE 8, ADMIN 16. */
+  perms: number;
+  scheme: string;
+  id: string;
+}
+
+export interface AclRecord {
+  acl: AclEntry[];
+  aversion: number;
+}
+
+export interface BaseRecord {
+  /** Writes committed since the bootstrap that were not ZooKeeper transactions. */
+  extra: bigint;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function bigOrNull(v: unknown): bigint | null {
+  return v === undefined || v === null ? null : BigInt(v as string);
+}
+
+function json(value: unknown): Bytes {
+  return encoder.encode(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+}
+
+// Node value: 4-byte big-endian header length, JSON header, raw data.
+export function encodeNode(r: NodeRecord): Bytes {
+  const header = json({
+    k: r.kind,
+    o: r.owner,
+    t: r.ttlMs || undefined,
+    v: r.version,
+    ct: r.ctime,
+    mt: r.mtime,
+    cz: r.czxid ?? undefined,
+    mz: r.mzxid ?? undefined,
+    off: r.off,
+  });
+  const out = new Uint8Array(4 + header.length + r.data.length);
+  new DataView(out.buffer).setUint32(0, header.length);
+  out.set(header, 4);
+  out.set(r.data, 4 + header.length);
+  return out;
+}
+
+export function decodeNode(value: Bytes): NodeRecord {
+  const len = new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(0);
+  const h = JSON.parse(decoder.decode(value.subarray(4, 4 + len)));
+  return {
+    kind: h.k,
+    owner: BigInt(h.o),
+    ttlMs: h.t ?? 0,
+    version: h.v,
+    ctime: h.ct,
+    mtime: h.mt,
+    czxid: bigOrNull(h.cz),
+    mzxid: bigOrNull(h.mz),
+    off: BigInt(h.off),
+    data: value.subarray(4 + len),
+  };
+}
+
+export function encodeChildMeta(r: ChildMetaRecord): Bytes {
+  return json({ pz: r.pzxid ?? undefined, seq: r.seq, off: r.off });
+}
+
+export function decodeChildMeta(value: Bytes): ChildMetaRecord {
+  const h = JSON.parse(decoder.decode(value));
+  return { pzxid: bigOrNull(h.pz), seq: h.seq, off: BigInt(h.off) };
+}
+
+export function encodeAcl(r: AclRecord): Bytes {
+  return json({ acl: r.acl, av: r.aversion });
+}
+
+export function decodeAcl(value: Bytes): AclRecord {
+  const h = JSON.parse(decoder.decode(value));
+  return { acl: h.acl, aversion: h.av };
+}
+
+export function encodeBase(r: BaseRecord): Bytes {
+  return json({ extra: r.extra });
+}
+
+/** The zxid offset in force: revisions that are not zxids (the bootstrap's and every extra write). */
+export function offsetOf(base: KeyValue): bigint {
+  const h = JSON.parse(decoder.decode(base.value));
+  return base.createRevision + BigInt(h.extra);
+}
+
+/** A stored zxid field, resolved: null means the zxid of the write that stored it. */
+export function resolveZxid(field: bigint | null, kv: KeyValue, off: bigint): bigint {
+  return field ?? kv.modRevision - off;
+}

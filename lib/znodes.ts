@@ -1,0 +1,154 @@
+// ZooKeeper's znode operations. Reads take one etcd round trip; writes two
+// (snapshot, guarded commit) when uncontended.
+import { checkAcl, PERMS } from "./acl.js";
+import type { Ctx } from "./context.js";
+import type { Bytes } from "./etcd/types.js";
+import { ZkError, type ErrorCode } from "./errors.js";
+import { validatePath } from "./path.js";
+import { isEphemeral, isSequential, isTtl, type WriteOp, type WriteResult } from "./plan.js";
+import type { AclEntry } from "./records.js";
+import { read, type ReadSet, type Snapshot } from "./snapshot.js";
+import type { ZNode } from "./stat.js";
+import { transact } from "./transact.js";
+
+/** ZooKeeper's largest TTL (EphemeralType.MAX_TTL: 40 bits). */
+export const MAX_TTL_MS = 2 ** 40 - 1;
+
+/** A read, with the caller's session checked in the same round trip. */
+async function readChecked(ctx: Ctx, set: ReadSet): Promise<Snapshot> {
+  const session = ctx.caller.session;
+  const snap = await read(ctx, { ...set, sessions: session === undefined ? [] : [session] });
+  if (session !== undefined && !snap.sessions.get(session)) {
+    throw new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+  }
+  return snap;
+}
+
+function existing(snap: Snapshot, path: string): ZNode {
+  const node = snap.node(path);
+  if (!node) throw new ZkError("NONODE", `${path} does not exist`, path);
+  return node;
+}
+
+export async function getData(ctx: Ctx, path: string): Promise<ZNode> {
+  validatePath(path);
+  const node = existing(await readChecked(ctx, { paths: [path] }), path);
+  checkAcl(node.acl, PERMS.READ, ctx.caller.ids, path);
+  return node;
+}
+
+/** exists: no ACL check, as in ZooKeeper. */
+export async function exists(ctx: Ctx, path: string): Promise<ZNode> {
+  validatePath(path);
+  return existing(await readChecked(ctx, { paths: [path] }), path);
+}
+
+export async function getChildren(ctx: Ctx, path: string): Promise<{ node: ZNode; children: string[] }> {
+  validatePath(path);
+  const snap = await readChecked(ctx, { paths: [path], childrenOf: [path] });
+  const node = existing(snap, path);
+  checkAcl(node.acl, PERMS.READ, ctx.caller.ids, path);
+  return { node, children: snap.children.get(path)! };
+}
+
+/**
+ * getACL needs READ or ADMIN (ZooKeeper 3.8); without ADMIN the digest
+ * hashes are hidden, as ZooKeeper hides them.
+ */
+export async function getAcl(ctx: Ctx, path: string): Promise<{ node: ZNode; acl: AclEntry[] }> {
+  validatePath(path);
+  const node = existing(await readChecked(ctx, { paths: [path] }), path);
+  checkAcl(node.acl, PERMS.READ | PERMS.ADMIN, ctx.caller.ids, path);
+  let admin = true;
+  try {
+    checkAcl(node.acl, PERMS.ADMIN, ctx.caller.ids, path);
+  } catch {
+    admin = false;
+  }
+  const acl = admin ? node.acl : node.acl.map((e) => (e.scheme === "digest" ? { ...e, id: `${e.id.split(":")[0]}:x` } : e));
+  return { node, acl };
+}
+
+/** sync: a linearizable read; ZooKeeper answers it for a missing path too. */
+export async function sync(ctx: Ctx, path: string): Promise<void> {
+  validatePath(path);
+  await readChecked(ctx, {});
+}
+
+export type ReadOp = { op: "getData"; path: string } | { op: "getChildren"; path: string };
+export type ReadResult =
+  | { op: "getData"; path: string; node: ZNode }
+  | { op: "getChildren"; path: string; node: ZNode; children: string[] }
+  | { op: ReadOp["op"]; path: string; error: { code: ErrorCode; message: string } };
+
+/** multiRead (ZooKeeper 3.6): every op answered independently, from one snapshot. */
+export async function multiRead(ctx: Ctx, ops: ReadOp[]): Promise<ReadResult[]> {
+  for (const op of ops) validatePath(op.path);
+  if (ops.length === 0) return [];
+  const paths = ops.map((op) => op.path);
+  const childrenOf = ops.filter((op) => op.op === "getChildren").map((op) => op.path);
+  const snap = await readChecked(ctx, { paths, childrenOf });
+  return ops.map((op): ReadResult => {
+    try {
+      const node = existing(snap, op.path);
+      checkAcl(node.acl, PERMS.READ, ctx.caller.ids, op.path);
+      return op.op === "getData" ? { op: op.op, path: op.path, node } : { op: op.op, path: op.path, node, children: snap.children.get(op.path)! };
+    } catch (e) {
+      if (!(e instanceof ZkError)) throw e;
+      return { op: op.op, path: op.path, error: { code: e.code, message: e.message } };
+    }
+  });
+}
+
+/**
+ * What ZooKeeper's client library refuses before sending (so no zxid is
+ * spent): bad paths, empty ACLs, impossible mode combinations, oversized data.
+ * In a multi the op at fault gets the code and the others RUNTIMEINCONSISTENCY.
+ */
+export function validateWriteOps(ctx: Ctx, ops: WriteOp[]): void {
+  let total = 0;
+  ops.forEach((op, i) => {
+    try {
+      validateWriteOp(ctx, op);
+    } catch (e) {
+      if (!(e instanceof ZkError)) throw e;
+      const results = ops.map((_, j) => ({ code: j === i ? (e.code as "BADARGUMENTS") : ("RUNTIMEINCONSISTENCY" as const) }));
+      throw new ZkError(e.code, `op ${i}: ${e.message}`, e.path, results);
+    }
+    if (op.op === "create" || op.op === "setData") total += op.data.length;
+  });
+  if (total > ctx.config.maxDataBytes) {
+    throw new ZkError("TOOLARGE", `the multi's data total ${total} bytes; the limit is ${ctx.config.maxDataBytes}`);
+  }
+}
+
+function validateWriteOp(ctx: Ctx, op: WriteOp): void {
+  validatePath(op.path, op.op === "create" && isSequential(op.mode));
+  if (op.op === "create" || op.op === "setData") checkDataSize(ctx, op.data, op.path);
+  if (op.op === "create" || op.op === "setACL") {
+    if (op.acl.length === 0) throw new ZkError("INVALIDACL", `the ACL for ${op.path} is empty; give at least one entry`, op.path);
+  }
+  if (op.op !== "create") return;
+  if (isEphemeral(op.mode) && ctx.caller.session === undefined) {
+    throw new ZkError("BADARGUMENTS", `mode ${op.mode} needs a session: open one with POST /v1/sessions and name it in ZK-Session`, op.path);
+  }
+  if (isTtl(op.mode)) {
+    if (!(op.ttlMs >= 1 && op.ttlMs <= MAX_TTL_MS)) {
+      throw new ZkError("BADARGUMENTS", `mode ${op.mode} needs ttlMs between 1 and ${MAX_TTL_MS}`, op.path);
+    }
+  } else if (op.ttlMs !== 0) {
+    throw new ZkError("BADARGUMENTS", `ttlMs applies only to the *_with_ttl modes, not ${op.mode}`, op.path);
+  }
+}
+
+export function checkDataSize(ctx: Ctx, data: Bytes | number, path?: string): void {
+  const size = typeof data === "number" ? data : data.length;
+  if (size > ctx.config.maxDataBytes) {
+    throw new ZkError("TOOLARGE", `data is ${size} bytes; the limit is ${ctx.config.maxDataBytes}`, path);
+  }
+}
+
+export async function write(ctx: Ctx, ops: WriteOp[]): Promise<{ zxid: bigint; results: WriteResult[] }> {
+  validateWriteOps(ctx, ops);
+  return transact(ctx, ops);
+}

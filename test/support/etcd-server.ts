@@ -1,0 +1,276 @@
+// Test helper: throwaway etcd servers on loopback, each with a fresh data dir
+// and free ports, for integration and fault tests.
+//
+// The binary is $ETCD_BIN, else /usr/bin/etcd (Debian's etcd-server).
+// Ports are found by binding port 0 and closing; another process can take one
+// before etcd binds it, so a start that fails with "address already in use"
+// is retried on new ports.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export interface EtcdServer {
+  /** http://127.0.0.1:PORT */
+  endpoint: string;
+  clientPort: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface EtcdClusterMember {
+  name: string;
+  endpoint: string;
+  clientPort: number;
+  dataDir: string;
+  /** Kills the member (SIGTERM, then SIGKILL); its data dir stays for start(). */
+  stop(): Promise<void>;
+  /** Restarts a stopped member; resolves once it is healthy, which needs a quorum. */
+  start(): Promise<void>;
+}
+
+export interface EtcdCluster {
+  endpoints: string[];
+  members: EtcdClusterMember[];
+  /** Stops every member and removes all data. */
+  stop(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 5_000;
+const BIND_ATTEMPTS = 3;
+
+function etcdBinary(): string {
+  return process.env.ETCD_BIN ?? "/usr/bin/etcd";
+}
+
+/** A loopback port that was free a moment ago (nothing listens on it once this resolves). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === "string") {
+        srv.close();
+        reject(new Error("could not get a free port"));
+        return;
+      }
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Best effort: never leave etcd processes behind if the test runner exits abruptly.
+  process.on("exit", () => {
+    for (const child of live) child.kill("SIGKILL");
+  });
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off("exit", onExit);
+      resolve(false);
+    }, ms);
+    const onExit = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once("exit", onExit);
+  });
+}
+
+interface MemberSpec {
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  /** name=peerURL,... for every member. */
+  initialCluster: string;
+  clusterToken: string;
+}
+
+const clientUrl = (spec: MemberSpec) => `http://127.0.0.1:${spec.clientPort}`;
+const peerUrl = (spec: MemberSpec) => `http://127.0.0.1:${spec.peerPort}`;
+
+/** One etcd process; start() may be called again after stop() (same ports and data). */
+class Member {
+  private child: ChildProcess | undefined;
+  private output = "";
+  private exited = false;
+
+  constructor(readonly spec: MemberSpec) {}
+
+  get endpoint(): string {
+    return clientUrl(this.spec);
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && !this.exited;
+  }
+
+  /** Spawns etcd without waiting; ready() waits for it. */
+  spawn(): void {
+    const s = this.spec;
+    const args = [
+      `--name=${s.name}`,
+      `--data-dir=${s.dataDir}`,
+      `--listen-client-urls=${clientUrl(s)}`,
+      `--advertise-client-urls=${clientUrl(s)}`,
+      `--listen-peer-urls=${peerUrl(s)}`,
+      `--initial-advertise-peer-urls=${peerUrl(s)}`,
+      `--initial-cluster=${s.initialCluster}`,
+      `--initial-cluster-token=${s.clusterToken}`,
+      "--initial-cluster-state=new",
+      "--logger=zap",
+      "--log-level=warn",
+      "--log-outputs=stderr",
+    ];
+    const child = spawn(etcdBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    this.output = "";
+    this.exited = false;
+    live.add(child);
+    installExitHook();
+    const collect = (d: Buffer) => {
+      this.output += d.toString();
+      if (this.output.length > 64_000) this.output = this.output.slice(-32_000);
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    child.on("error", (e) => {
+      this.output += `\nspawn ${etcdBinary()}: ${e.message}`;
+      this.exited = true;
+      live.delete(child);
+    });
+    child.on("exit", () => {
+      this.exited = true;
+      live.delete(child);
+    });
+  }
+
+  /** Resolves when /health says true; rejects if etcd exits or the timeout passes. */
+  async ready(timeoutMs = STARTUP_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !this.exited) {
+      try {
+        const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+        const body = (await res.json()) as { health?: string };
+        if (body.health === "true") return;
+      } catch {
+        // not listening yet, or no leader yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(
+      `etcd ${this.spec.name} did not become healthy at ${this.endpoint}` +
+        `${this.exited ? " (it exited)" : ""}.\nOutput:\n${this.output}`,
+    );
+  }
+
+  /** True when a failed start was a port clash, worth retrying on other ports. */
+  bindClash(): boolean {
+    return /address already in use/i.test(this.output);
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || this.exited) return;
+    child.kill("SIGTERM");
+    if (!(await waitForExit(child, STOP_GRACE_MS))) {
+      child.kill("SIGKILL");
+      await waitForExit(child, STOP_GRACE_MS);
+    }
+  }
+}
+
+/** Starts n members as one cluster under `root`, retrying on fresh ports after a port race. */
+async function startMembers(root: string, n: number): Promise<Member[]> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+    const token = `zk-etcd-${process.pid}-${Date.now()}-${attempt}`;
+    const specs: MemberSpec[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = `${path.basename(root)}-${i}`;
+      const dataDir = path.join(root, `${name}-${attempt}`);
+      await mkdir(dataDir, { recursive: true });
+      specs.push({ name, clientPort: await freePort(), peerPort: await freePort(), dataDir, initialCluster: "", clusterToken: token });
+    }
+    const initialCluster = specs.map((s) => `${s.name}=${peerUrl(s)}`).join(",");
+    const members = specs.map((s) => new Member({ ...s, initialCluster }));
+    members.forEach((m) => m.spawn());
+    try {
+      await Promise.all(members.map((m) => m.ready()));
+      return members;
+    } catch (e) {
+      lastError = e;
+      await Promise.all(members.map((m) => m.kill()));
+      if (!members.some((m) => m.bindClash())) break;
+    }
+  }
+  throw lastError;
+}
+
+/** Starts a single-member etcd on loopback. */
+export async function startEtcd(): Promise<EtcdServer> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "etcd-test-"));
+  try {
+    const [member] = (await startMembers(root, 1)) as [Member];
+    let stopped: Promise<void> | undefined;
+    return {
+      endpoint: member.endpoint,
+      clientPort: member.spec.clientPort,
+      dataDir: member.spec.dataDir,
+      stop: () =>
+        (stopped ??= (async () => {
+          await member.kill();
+          await rm(root, { recursive: true, force: true });
+        })()),
+    };
+  } catch (e) {
+    await rm(root, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Starts an n-member etcd cluster on loopback; members can be stopped and restarted. */
+export async function startEtcdCluster(n = 3): Promise<EtcdCluster> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "etcd-cluster-"));
+  try {
+    const members = await startMembers(root, n);
+    let stopped: Promise<void> | undefined;
+    return {
+      endpoints: members.map((m) => m.endpoint),
+      members: members.map((m) => ({
+        name: m.spec.name,
+        endpoint: m.endpoint,
+        clientPort: m.spec.clientPort,
+        dataDir: m.spec.dataDir,
+        stop: () => m.kill(),
+        start: async () => {
+          // With a data dir in place etcd rejoins from it and ignores --initial-cluster.
+          if (!m.running) m.spawn();
+          await m.ready();
+        },
+      })),
+      stop: () =>
+        (stopped ??= (async () => {
+          await Promise.all(members.map((m) => m.kill()));
+          await rm(root, { recursive: true, force: true });
+        })()),
+    };
+  } catch (e) {
+    await rm(root, { recursive: true, force: true });
+    throw e;
+  }
+}
