@@ -59,7 +59,7 @@ export function configFrom(vars: ConfigVars): Config {
     // ZooKeeper's defaults: 2 and 20 ticks.
     minSessionTimeoutMs: int(vars, "ZK_MIN_SESSION_TIMEOUT_MS", 2 * tickTimeMs),
     maxSessionTimeoutMs: int(vars, "ZK_MAX_SESSION_TIMEOUT_MS", 20 * tickTimeMs),
-    maxAttempts: 32,
+    maxAttempts: 200,
     allowAnonymous: vars.ZK_ALLOW_ANONYMOUS === "true",
     apiCredentials: credentials
       ? new Map(credentials.split(",").map((pair) => {

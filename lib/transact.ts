@@ -72,11 +72,13 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
     const success = decided.ok ? writes(ctx, snap, decided.changes, opts) : [];
     // A txn that changes nothing (failed ops, a multi of checks) still spends a zxid.
     if (success.length === 0) success.push({ put: { key: ctx.keys.txnMarker(), value: new Uint8Array() } });
-    for (const p of decided.assumedAbsent) set.paths.add(p);
-    const { ops: failure, parse } = planRead(ctx, set);
+    // The failure branch re-reads what this attempt saw and assumed; a later
+    // attempt assumes afresh (a sequential name moves with the counter).
+    const { ops: failure, parse } = planRead(ctx, { ...set, paths: new Set([...set.paths, ...decided.assumedAbsent]) });
     const resp = await ctx.etcd.txn({ compare, success, failure });
     if (!resp.succeeded) {
       snap = parse(resp.revision, resp.responses);
+      await backoff(attempt);
       continue;
     }
     const zxid = resp.revision - snap.off;
@@ -85,6 +87,15 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
     return { zxid, results: decided.results };
   }
   throw new ZkError("OPERATIONTIMEOUT", `gave up after ${ctx.config.maxAttempts} attempts lost to concurrent writes; retry`);
+}
+
+/**
+ * After a lost race, wait a random while that grows with the losses: many
+ * writers on one parent then take turns instead of colliding every round.
+ */
+function backoff(attempt: number): Promise<void> {
+  const capMs = Math.min(2 ** attempt, 8);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
 }
 
 function guards(ctx: Ctx, snap: Snapshot, assumedAbsent: Set<string>): Compare[] {

@@ -2,6 +2,9 @@
 // lib/ can rely on them being interchangeable.
 
 import net from "node:net";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createGatewayEtcd } from "../../lib/etcd/gateway.js";
 import { createGrpcEtcd } from "../../lib/etcd/grpc.js";
@@ -417,6 +420,68 @@ describe("gateway failover rules (scripted first endpoint)", () => {
       "/v3/kv/txn t2",
     ]);
   });
+});
+
+describe("gateway transport inside workerd", () => {
+  // Bundled like the Worker will be: it must need nothing but fetch, TextEncoder and atob/btoa.
+  const worker = `
+    import { createGatewayEtcd } from "../../lib/etcd/gateway.js";
+    export default {
+      async fetch(request) {
+        const q = new URL(request.url).searchParams;
+        const etcd = createGatewayEtcd({ endpoints: [q.get("etcd")] });
+        const id = await etcd.leaseGrant(5, 9007199254740997n);
+        const revoked = [await etcd.leaseRevoke(id), await etcd.leaseRevoke(id)];
+        // Right after an error answer, which workerd leaves its connection unusable from.
+        const written = await etcd.txn({ success: [{ put: { key: "/workerd/k", value: new Uint8Array([1, 255]) } }] });
+        const kv = (await etcd.txn({ success: [{ range: { key: "/workerd/k" } }] })).responses[0].range.kvs[0];
+        const failover = createGatewayEtcd({ endpoints: [q.get("dead"), q.get("etcd")] });
+        const failedOver = await failover.txn({ success: [{ put: { key: "/workerd/k", value: new Uint8Array() } }] });
+        return Response.json({
+          id: String(id),
+          revoked,
+          sameRevision: kv.modRevision === written.revision,
+          value: [...kv.value],
+          failedOver: failedOver.revision === written.revision + 1n,
+        });
+      },
+    };`;
+
+  test("leases, an error answer, then writes and failover", async () => {
+    const { build } = await import("esbuild");
+    const { Miniflare } = await import("miniflare");
+    const bundle = await build({
+      stdin: { contents: worker, resolveDir: path.dirname(fileURLToPath(import.meta.url)), loader: "js" },
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      conditions: ["workerd", "worker", "browser"],
+      write: false,
+    });
+    const mf = new Miniflare({
+      modules: true,
+      script: bundle.outputFiles[0]!.text,
+      compatibilityDate: "2026-04-01",
+      // workerd logs each failed request to stderr; the sacrificial ones are expected to fail.
+      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+        stdout.resume();
+        stderr.resume();
+      },
+    });
+    try {
+      const url = `http://worker/?etcd=${encodeURIComponent(server.endpoint)}&dead=${encodeURIComponent(deadEndpoint)}`;
+      const res = await mf.dispatchFetch(url);
+      expect(await res.json()).toEqual({
+        id: "9007199254740997",
+        revoked: [true, false],
+        sameRevision: true,
+        value: [1, 255],
+        failedOver: true,
+      });
+    } finally {
+      await mf.dispose();
+    }
+  }, 30_000);
 });
 
 // Last: enabling auth changes the server for every later test in this file.
