@@ -4,7 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { digestId, type Identity } from "../lib/acl.js";
 import { Ctx } from "../lib/context.js";
-import { EtcdUnavailableError } from "../lib/etcd/types.js";
+import { EtcdLimitError, EtcdUnavailableError } from "../lib/etcd/types.js";
 import { ZkError } from "../lib/errors.js";
 import { counting, recordOp } from "../lib/metrics.js";
 import { read } from "../lib/snapshot.js";
@@ -64,6 +64,8 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     ctx.caller.session = sessionOf(c);
     try {
       await next();
+      // Every response carries the last zxid, even one whose route never read etcd.
+      if (ctx.lastZxid === null) await read(ctx, {}).catch(() => undefined);
     } finally {
       recordOp(c.get("op"), etcd.calls);
     }
@@ -87,6 +89,9 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
       c.header("Retry-After", "1");
       c.header("ZK-Zxid", ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString());
       return c.json(errorBody(new ZkError("CONNECTIONLOSS", `etcd is unavailable: ${err.message}`), false), 503);
+    }
+    if (err instanceof EtcdLimitError) {
+      err = new ZkError("TOOLARGE", `the request needs more than the etcd cluster allows in one transaction (its --max-txn-ops or --max-request-bytes): ${err.message}`);
     }
     if (!(err instanceof ZkError)) {
       const requestId = crypto.randomUUID();

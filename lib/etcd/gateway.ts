@@ -5,6 +5,7 @@
 
 import {
   EtcdCompactedError,
+  EtcdLimitError,
   EtcdUnavailableError,
   type Bytes,
   type Compare,
@@ -51,7 +52,7 @@ interface WireRequestOp<B> {
   request_delete_range?: { key: B; range_end?: B };
 }
 
-export interface WireTxnRequest<B> {
+interface WireTxnRequest<B> {
   compare: WireCompare<B>[];
   success: WireRequestOp<B>[];
   failure: WireRequestOp<B>[];
@@ -74,7 +75,7 @@ interface WireResponseOp<B> {
   response_delete_range?: { deleted?: Int64 } | null;
 }
 
-export interface WireTxnResponse<B> {
+interface WireTxnResponse<B> {
   header?: { revision?: Int64 } | null;
   succeeded?: boolean;
   responses?: WireResponseOp<B>[] | null;
@@ -181,9 +182,11 @@ export class EndpointFailure extends Error {
   }
 }
 
-export const LEASE_NOT_FOUND = "etcdserver: requested lease not found";
-export const INVALID_AUTH_TOKEN = "etcdserver: invalid auth token";
+const LEASE_NOT_FOUND = "etcdserver: requested lease not found";
+const INVALID_AUTH_TOKEN = "etcdserver: invalid auth token";
 const COMPACTED = "mvcc: required revision has been compacted";
+// Limits of the cluster's configuration: refused before anything was applied.
+const LIMITS = ["etcdserver: too many operations in txn request", "etcdserver: request is too large"];
 // Refused before the request was proposed to raft, so it did not happen.
 const REFUSED = [
   "etcdserver: no leader",
@@ -200,6 +203,7 @@ const UNKNOWN_OUTCOME = ["etcdserver: request timed out", "etcdserver: server st
  */
 export function classifyEtcdError(message: string, serverFault: boolean): Error | undefined {
   if (message.includes(COMPACTED)) return new EtcdCompactedError(message);
+  if (LIMITS.some((m) => message.includes(m))) return new EtcdLimitError(message);
   if (REFUSED.some((m) => message.includes(m))) return new EndpointFailure(message, false);
   if (serverFault || UNKNOWN_OUTCOME.some((m) => message.includes(m))) return new EndpointFailure(message, true);
   return undefined;
@@ -416,7 +420,8 @@ export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
     async leaseGrant(ttlSeconds, id) {
       roundTrips.count("leaseGrant");
       // Granting twice without an id only leaks a lease that expires; with an id the retry would fail.
-      const res = await call("/v3/lease/grant", { TTL: String(ttlSeconds), ID: (id ?? 0n).toString() }, id === undefined);
+      const req = { TTL: String(ttlSeconds), ID: (id ?? 0n).toString() };
+      const res = await call("/v3/lease/grant", req, id === undefined);
       if (res.error) throw new Error(`lease grant: ${String(res.error)}`);
       return int64(res.ID as Int64);
     },

@@ -68,12 +68,12 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
   const run = createFailover(clients.length);
   const roundTrips = createRoundTripCounter();
 
-  function failure(e: unknown): unknown {
+  function failure(e: unknown, endpoint: string): unknown {
     if (!(e instanceof Error)) return e;
     if (e instanceof GRPCUnavailableError && NOT_CONNECTED.some((m) => e.message.includes(m))) {
-      return new EndpointFailure(e.message, false);
+      return new EndpointFailure(`${endpoint}: ${e.message}`, false);
     }
-    if (e instanceof GRPCDeadlineExceededError) return new EndpointFailure(`no answer within ${timeoutMs} ms`, true);
+    if (e instanceof GRPCDeadlineExceededError) return new EndpointFailure(`${endpoint}: no answer within ${timeoutMs} ms`, true);
     // The codes etcd's gateway answers with a 5xx.
     const serverFault = e instanceof GRPCUnavailableError || e instanceof GRPCInternalError || e instanceof GRPCUnknownError;
     return classifyEtcdError(e.message, serverFault) ?? e;
@@ -83,7 +83,7 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
     <T>(fn: (client: Etcd3) => Promise<T>) =>
     (i: number): Promise<T> =>
       fn(clients[i]!).catch((e: unknown) => {
-        throw failure(e);
+        throw failure(e, opts.endpoints[i]!);
       });
 
   async function keepAliveOnce(client: Etcd3, id: bigint): Promise<ILeaseKeepAliveResponse> {
@@ -102,30 +102,22 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
     async txn(req) {
       const wire = toWireTxn(req, buffers);
       roundTrips.count("txn");
-      const res = await run(
-        call((c) => c.kv.txn(wire)),
-        !txnWrites(req),
-      );
+      const res = await run(call((c) => c.kv.txn(wire)), !txnWrites(req));
       return fromWireTxn(res, buffers);
     },
 
     async leaseGrant(ttlSeconds, id) {
       roundTrips.count("leaseGrant");
       // Granting twice without an id only leaks a lease that expires; with an id the retry would fail.
-      const res = await run(
-        call((c) => c.leaseClient.leaseGrant({ TTL: String(ttlSeconds), ID: (id ?? 0n).toString() })),
-        id === undefined,
-      );
+      const req = { TTL: String(ttlSeconds), ID: (id ?? 0n).toString() };
+      const res = await run(call((c) => c.leaseClient.leaseGrant(req)), id === undefined);
       if (res.error) throw new Error(`lease grant: ${res.error}`);
       return int64(res.ID);
     },
 
     async leaseKeepAlive(id) {
       roundTrips.count("leaseKeepAlive");
-      const res = await run(
-        call((c) => keepAliveOnce(c, id)),
-        true,
-      );
+      const res = await run(call((c) => keepAliveOnce(c, id)), true);
       // etcd answers TTL 0 for a lease it does not know.
       const ttl = int64(res.TTL);
       return ttl > 0n ? { ttlSeconds: Number(ttl) } : null;
@@ -134,10 +126,7 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
     async leaseRevoke(id) {
       roundTrips.count("leaseRevoke");
       try {
-        await run(
-          call((c) => c.leaseClient.leaseRevoke({ ID: id.toString() })),
-          true,
-        );
+        await run(call((c) => c.leaseClient.leaseRevoke({ ID: id.toString() })), true);
         return true;
       } catch (e) {
         if (e instanceof EtcdLeaseInvalidError) return false;
@@ -147,10 +136,7 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
 
     async leaseTimeToLive(id) {
       roundTrips.count("leaseTimeToLive");
-      const res = await run(
-        call((c) => c.leaseClient.leaseTimeToLive({ ID: id.toString() })),
-        true,
-      );
+      const res = await run(call((c) => c.leaseClient.leaseTimeToLive({ ID: id.toString() })), true);
       const ttl = int64(res.TTL);
       // etcd answers TTL -1 for a lease it does not know.
       if (ttl < 0n) return null;
@@ -159,10 +145,7 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
 
     async compact(revision) {
       roundTrips.count("compact");
-      await run(
-        call((c) => c.kv.compact({ revision: revision.toString() })),
-        true,
-      );
+      await run(call((c) => c.kv.compact({ revision: revision.toString() })), true);
     },
 
     roundTrips: () => roundTrips.snapshot(),

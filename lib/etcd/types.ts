@@ -101,6 +101,11 @@ export class EtcdUnavailableError extends Error {
   override name = "EtcdUnavailableError";
 }
 
+/** The request exceeds a limit of the etcd cluster (--max-txn-ops, --max-request-bytes). */
+export class EtcdLimitError extends Error {
+  override name = "EtcdLimitError";
+}
+
 /** The requested revision was compacted away. */
 export class EtcdCompactedError extends Error {
   override name = "EtcdCompactedError";

@@ -7,7 +7,7 @@
 // is retried on new ports.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -46,22 +46,29 @@ function etcdBinary(): string {
   return process.env.ETCD_BIN ?? "/usr/bin/etcd";
 }
 
+/** Loopback ports that were free a moment ago, all distinct (nothing listens on them once this resolves). */
+export async function freePorts(count: number): Promise<number[]> {
+  // Held open together so the OS cannot hand out one port twice.
+  const servers = Array.from({ length: count }, () => net.createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (srv) =>
+          new Promise<number>((resolve, reject) => {
+            srv.on("error", reject);
+            srv.listen(0, "127.0.0.1", () => resolve((srv.address() as net.AddressInfo).port));
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
+
 /** A loopback port that was free a moment ago (nothing listens on it once this resolves). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === "string") {
-        srv.close();
-        reject(new Error("could not get a free port"));
-        return;
-      }
-      srv.close(() => resolve(addr.port));
-    });
-  });
+  const [port] = await freePorts(1);
+  return port!;
 }
 
 const live = new Set<ChildProcess>();
@@ -100,8 +107,8 @@ interface MemberSpec {
   clusterToken: string;
 }
 
-const clientUrl = (spec: MemberSpec) => `http://127.0.0.1:${spec.clientPort}`;
-const peerUrl = (spec: MemberSpec) => `http://127.0.0.1:${spec.peerPort}`;
+const clientUrl = (spec: { clientPort: number }) => `http://127.0.0.1:${spec.clientPort}`;
+const peerUrl = (spec: { peerPort: number }) => `http://127.0.0.1:${spec.peerPort}`;
 
 /** One etcd process; start() may be called again after stop() (same ports and data). */
 class Member {
@@ -134,6 +141,8 @@ class Member {
       "--initial-cluster-state=new",
       "--logger=zap",
       "--log-level=warn",
+      // A multi over many znodes is one txn of up to four ops per znode (README).
+      "--max-txn-ops=10000",
       "--log-outputs=stderr",
     ];
     const child = spawn(etcdBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -149,7 +158,7 @@ class Member {
     child.stdout?.on("data", collect);
     child.stderr?.on("data", collect);
     child.on("error", (e) => {
-      this.output += `\nspawn ${etcdBinary()}: ${e.message}`;
+      this.output += `\n${e.message} (ETCD_BIN names the etcd binary)`;
       this.exited = true;
       live.delete(child);
     });
@@ -199,13 +208,12 @@ async function startMembers(root: string, n: number): Promise<Member[]> {
   let lastError: unknown;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
     const token = `zk-etcd-${process.pid}-${Date.now()}-${attempt}`;
-    const specs: MemberSpec[] = [];
-    for (let i = 0; i < n; i++) {
+    const ports = await freePorts(2 * n);
+    const specs = Array.from({ length: n }, (_, i) => {
       const name = `${path.basename(root)}-${i}`;
       const dataDir = path.join(root, `${name}-${attempt}`);
-      await mkdir(dataDir, { recursive: true });
-      specs.push({ name, clientPort: await freePort(), peerPort: await freePort(), dataDir, initialCluster: "", clusterToken: token });
-    }
+      return { name, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]!, dataDir, clusterToken: token };
+    });
     const initialCluster = specs.map((s) => `${s.name}=${peerUrl(s)}`).join(",");
     const members = specs.map((s) => new Member({ ...s, initialCluster }));
     members.forEach((m) => m.spawn());
