@@ -10,7 +10,6 @@ import { counting, recordOp } from "../lib/metrics.js";
 import { read } from "../lib/snapshot.js";
 import type { AppEnv, Deps } from "./env.js";
 import { errorBody, isRequestError, statusOf } from "./errors.js";
-import { sessionOf } from "./request.js";
 import { adminRoutes } from "./routes/admin.js";
 import { aclRoutes } from "./routes/acl.js";
 import { multiRoutes } from "./routes/multi.js";
@@ -61,11 +60,10 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     const ctx = new Ctx(etcd, config, { ids: [] });
     c.set("ctx", ctx);
     ctx.caller.ids.push(...(await identities(c, deps, config.allowAnonymous, config.apiCredentials)));
-    ctx.caller.session = sessionOf(c);
     try {
       await next();
       // Every response carries the last zxid, even one whose route never read etcd.
-      if (ctx.lastZxid === null) await read(ctx, {}).catch(() => undefined);
+      if (ctx.lastZxid === null && c.error === undefined) await read(ctx, {}).catch(() => undefined);
     } finally {
       recordOp(c.get("op"), etcd.calls);
     }

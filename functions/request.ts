@@ -32,7 +32,9 @@ export function parseInt64(raw: string, what: string): bigint {
 
 /** The session a request names, by `ZK-Session` or `?session=`. */
 export function sessionOf(c: Context): bigint | undefined {
-  const raw = c.req.header("zk-session") ?? c.req.query("session");
+  const fromQuery = c.req.queries("session") ?? [];
+  if (fromQuery.length > 1) throw new ZkError("BADARGUMENTS", `query parameter session given ${fromQuery.length} times; give it once`);
+  const raw = c.req.header("zk-session") ?? fromQuery[0];
   return raw === undefined ? undefined : parseInt64(raw.trim(), "ZK-Session");
 }
 

@@ -70,8 +70,11 @@ function permName(perm: number): string {
  * known scheme. Throws INVALIDACL as ZooKeeper's server does.
  */
 export function fixupAcl(acl: AclEntry[], ids: Identity[], path: string): AclEntry[] {
+  // ZooKeeper removes duplicates from the list as given, before expanding `auth`.
+  const given = acl.filter((e, i) => acl.findIndex((o) => o.perms === e.perms && o.scheme === e.scheme && o.id === e.id) === i);
+  if (given.length === 0) throw invalid(path, "the ACL is empty");
   const out: AclEntry[] = [];
-  for (const entry of acl) {
+  for (const entry of given) {
     if (entry.scheme === "world" && entry.id === "anyone") {
       out.push(entry);
     } else if (entry.scheme === "auth") {
@@ -82,15 +85,13 @@ export function fixupAcl(acl: AclEntry[], ids: Identity[], path: string): AclEnt
       if (!validDigestId(entry.id)) throw invalid(path, `digest id ${JSON.stringify(entry.id)} is not user:base64(sha1)`);
       out.push(entry);
     } else if (entry.scheme === "ip") {
-      if (!parseIpSpec(entry.id)) throw invalid(path, `ip id ${JSON.stringify(entry.id)} is not an address or address/bits`);
+      if (!parseIpSpec(entry.id)) throw invalid(path, `ip id ${JSON.stringify(entry.id)} is not an IPv4 address or address/bits`);
       out.push(entry);
     } else {
       throw invalid(path, `unknown ACL scheme ${JSON.stringify(entry.scheme)} with id ${JSON.stringify(entry.id)}`);
     }
   }
-  if (out.length === 0) throw invalid(path, "the ACL is empty");
-  // ZooKeeper stores each distinct entry once.
-  return out.filter((e, i) => out.findIndex((o) => o.perms === e.perms && o.scheme === e.scheme && o.id === e.id) === i);
+  return out;
 }
 
 function invalid(path: string, why: string): ZkError {
@@ -105,28 +106,20 @@ function validDigestId(id: string): boolean {
   return parts.length === 2;
 }
 
+// Java's Integer.parseInt, which ZooKeeper uses for octets and bit counts: a
+// sign and leading zeros are fine.
+function javaInt(s: string): number | null {
+  if (!/^[+-]?\d+$/.test(s)) return null;
+  const n = Number(s);
+  return n >= -(2 ** 31) && n <= 2 ** 31 - 1 ? n : null;
+}
+
+// ZooKeeper 3.8's ip scheme reads IPv4 only (IPAuthenticationProvider).
 function parseAddress(s: string): number[] | null {
-  const v4 = s.split(".");
-  if (v4.length === 4) {
-    const bytes = v4.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
-    return bytes.every((b) => b >= 0 && b <= 255) ? bytes : null;
-  }
-  if (!s.includes(":")) return null;
-  const halves = s.split("::");
-  if (halves.length > 2) return null;
-  const groups = (h: string) => (h === "" ? [] : h.split(":"));
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const all = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...tail];
-  const bytes: number[] = [];
-  for (const g of all) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-    const n = parseInt(g, 16);
-    bytes.push(n >> 8, n & 0xff);
-  }
-  return bytes;
+  const parts = s.split(".");
+  if (parts.length !== 4) return null;
+  const bytes = parts.map(javaInt);
+  return bytes.every((b) => b !== null && b >= 0 && b <= 255) ? (bytes as number[]) : null;
 }
 
 function parseIpSpec(spec: string): { addr: number[]; bits: number } | null {
@@ -134,16 +127,16 @@ function parseIpSpec(spec: string): { addr: number[]; bits: number } | null {
   if (rest.length > 0 || a === undefined) return null;
   const addr = parseAddress(a);
   if (!addr) return null;
-  if (b === undefined) return { addr, bits: addr.length * 8 };
-  if (!/^\d+$/.test(b)) return null;
-  const bits = Number(b);
-  return bits <= addr.length * 8 ? { addr, bits } : null;
+  if (b === undefined) return { addr, bits: 32 };
+  const bits = javaInt(b);
+  return bits !== null && bits >= 0 && bits <= 32 ? { addr, bits } : null;
 }
 
 function ipMatches(spec: string, address: string): boolean {
   const s = parseIpSpec(spec);
-  const addr = parseAddress(address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address);
-  if (!s || !addr || addr.length !== s.addr.length) return false;
+  // An IPv4 caller reached over IPv6 is reported as ::ffff:a.b.c.d, as Java reports it.
+  const addr = parseAddress(address.startsWith("::ffff:") ? address.slice(7) : address);
+  if (!s || !addr) return false;
   for (let i = 0; i < s.bits; i++) {
     const mask = 0x80 >> (i % 8);
     if ((addr[Math.floor(i / 8)]! & mask) !== (s.addr[Math.floor(i / 8)]! & mask)) return false;

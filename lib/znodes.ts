@@ -105,11 +105,11 @@ export async function multiRead(ctx: Ctx, ops: ReadOp[]): Promise<ReadResult[]> 
  * spent): bad paths, empty ACLs, impossible mode combinations, oversized data.
  * In a multi the op at fault gets the code and the others RUNTIMEINCONSISTENCY.
  */
-export function validateWriteOps(ctx: Ctx, ops: WriteOp[]): void {
+export function validateWriteOps(ctx: Ctx, ops: WriteOp[], multi: boolean): void {
   let total = 0;
   ops.forEach((op, i) => {
     try {
-      validateWriteOp(ctx, op);
+      validateWriteOp(ctx, op, multi);
     } catch (e) {
       if (!(e instanceof ZkError)) throw e;
       const results = ops.map((_, j) => ({ code: j === i ? (e.code as "BADARGUMENTS") : ("RUNTIMEINCONSISTENCY" as const) }));
@@ -122,10 +122,12 @@ export function validateWriteOps(ctx: Ctx, ops: WriteOp[]): void {
   }
 }
 
-function validateWriteOp(ctx: Ctx, op: WriteOp): void {
+function validateWriteOp(ctx: Ctx, op: WriteOp, multi: boolean): void {
   validatePath(op.path, op.op === "create" && isSequential(op.mode));
   if (op.op === "create" || op.op === "setData") checkDataSize(ctx, op.data, op.path);
-  if (op.op === "create" || op.op === "setACL") {
+  // ZooKeeper's client refuses an empty ACL for create and setACL, but not
+  // inside a multi: there the server's INVALIDACL spends a zxid.
+  if ((op.op === "create" || op.op === "setACL") && !multi) {
     if (op.acl.length === 0) throw new ZkError("INVALIDACL", `the ACL for ${op.path} is empty; give at least one entry`, op.path);
   }
   if (op.op !== "create") return;
@@ -148,7 +150,8 @@ export function checkDataSize(ctx: Ctx, data: Bytes | number, path?: string): vo
   }
 }
 
-export async function write(ctx: Ctx, ops: WriteOp[]): Promise<{ zxid: bigint; results: WriteResult[] }> {
-  validateWriteOps(ctx, ops);
+/** One op alone, or several as a multi (which differs in what the client refuses). */
+export async function write(ctx: Ctx, ops: WriteOp[], multi = false): Promise<{ zxid: bigint; results: WriteResult[] }> {
+  validateWriteOps(ctx, ops, multi);
   return transact(ctx, ops);
 }

@@ -38,7 +38,7 @@ async function multi(c: Context<AppEnv>): Promise<Response> {
     }
   });
   try {
-    const { zxid, results } = await write(ctx, ops);
+    const { zxid, results } = await write(ctx, ops, true);
     return c.json({
       results: results.map((r) => {
         switch (r.op) {
