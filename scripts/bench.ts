@@ -1,0 +1,662 @@
+// `npm run bench`: throughput and latency of the HTTP API, beside raw etcd and
+// beside a real ZooKeeper, on this machine, in this run (DESIGN.md, "Measuring").
+//
+//   npm run bench -- [--seconds 3] [--clients 16] [--transport grpc|gateway] [--json] [--max-ops 100000]
+//
+// Starts its own etcd (loopback, temp dir), a real ZooKeeper 3.8 (loopback,
+// temp dir) and the service's Node server in this process on a free loopback
+// port; stops them all at the end, on error and on SIGINT/SIGTERM.
+//
+// For each op (create, getData, exists, getChildren, setData, delete, multi) it
+// drives three targets in turn with the same number of concurrent clients, each
+// for `--seconds` and at most `--max-ops` operations:
+//   service    the HTTP API over keep-alive connections (one per client);
+//   etcd       the closest single etcd call, through one etcd3 (gRPC) client:
+//              put (create, setData), get (getData, exists), prefix range
+//              keys-only (getChildren), delete, a txn compare+2 puts (multi);
+//   zookeeper  node-zookeeper-client, one session per client.
+// It prints one table (ops/s, p50, p99 per target and the throughput ratios),
+// the etcd round trips per op that the service reports at GET /v1/stats, and
+// the machine. Nothing here asserts on timing: it only reports.
+import { createRequire } from "node:module";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { serve } from "@hono/node-server";
+import { Etcd3, type IOptions } from "etcd3";
+import { createApp } from "../functions/app.js";
+import { configFrom } from "../lib/config.js";
+import { createGatewayEtcd } from "../lib/etcd/gateway.js";
+import { createGrpcEtcd } from "../lib/etcd/grpc.js";
+import type { Etcd } from "../lib/etcd/types.js";
+import { startEtcd, type EtcdServer } from "../test/support/etcd-server.js";
+import { fourLetterWord, startZooKeeper, type ZooKeeperServerHandle } from "../test/support/zookeeper-server.js";
+
+// ---- options ----
+
+const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--transport grpc|gateway] [--json] [--max-ops N]
+  --seconds N      measured seconds per op and target (default 3)
+  --clients N      concurrent clients (default 16)
+  --transport T    the service's etcd transport: grpc or gateway (default grpc)
+  --json           print the results as JSON (progress still goes to stderr)
+  --max-ops N      at most N operations per op and target (default 100000)`;
+
+function parseOptions() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        seconds: { type: "string", default: "3" },
+        clients: { type: "string", default: "16" },
+        transport: { type: "string", default: "grpc" },
+        json: { type: "boolean", default: false },
+        "max-ops": { type: "string", default: "100000" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const num = (name: string, raw: string, min: number, max: number, integer: boolean): number => {
+    const n = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      console.error(`--${name} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}], not ${JSON.stringify(raw)}\n${USAGE}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  const transport = values.transport;
+  if (transport !== "grpc" && transport !== "gateway") {
+    console.error(`--transport must be grpc or gateway, not ${JSON.stringify(transport)}\n${USAGE}`);
+    process.exit(2);
+  }
+  return {
+    seconds: num("seconds", values.seconds, 0.1, 600, false),
+    clients: num("clients", values.clients, 1, 1024, true),
+    maxOps: num("max-ops", values["max-ops"], 1, 10_000_000, true),
+    transport: transport as "grpc" | "gateway",
+    json: values.json,
+  };
+}
+
+const opts = parseOptions();
+const log = (message: string) => console.error(`[bench] ${message}`);
+
+// ---- bounds ----
+
+/** Any one request, whatever the target: past this it counts as an error. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** The whole run, setup included; past this it stops everything and exits 1. */
+const RUN_LIMIT_MS = 7 * 3 * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
+const WARMUP_OPS_PER_CLIENT = 20;
+/** Children of the getChildren parent. */
+const CHILDREN = 10;
+const DATA = Buffer.alloc(100, "x");
+const DATA_B64 = DATA.toString("base64");
+
+// ---- node-zookeeper-client (untyped CommonJS: the little used here, typed here) ----
+
+type ZkCallback<T> = (error: Error | null, result: T) => void;
+interface ZkTransaction {
+  create(path: string, data?: Buffer): ZkTransaction;
+  setData(path: string, data: Buffer, version?: number): ZkTransaction;
+  check(path: string, version?: number): ZkTransaction;
+  commit(callback: ZkCallback<unknown>): void;
+}
+interface ZkClient {
+  connect(): void;
+  close(): void;
+  once(event: "connected", listener: () => void): void;
+  create(path: string, data: Buffer, callback: ZkCallback<string>): void;
+  getData(path: string, callback: ZkCallback<Buffer>): void;
+  exists(path: string, callback: ZkCallback<unknown>): void;
+  getChildren(path: string, callback: ZkCallback<string[]>): void;
+  setData(path: string, data: Buffer, version: number, callback: ZkCallback<unknown>): void;
+  remove(path: string, version: number, callback: ZkCallback<void>): void;
+  transaction(): ZkTransaction;
+}
+interface ZkModule {
+  createClient(connectString: string, options?: { sessionTimeout?: number; spinDelay?: number; retries?: number }): ZkClient;
+}
+const zookeeper = createRequire(import.meta.url)("node-zookeeper-client") as ZkModule;
+
+// ---- helpers ----
+
+type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
+/** Runs the call once: no retries, no circuit breaker. */
+const passThrough = {
+  execute: (fn: (context: { signal: AbortSignal }) => unknown) => Promise.resolve().then(() => fn({ signal: new AbortController().signal })),
+} as unknown as Policy;
+
+
+/** Rejects when `p` takes longer than `ms` (the work itself may go on). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function zkCall<T>(what: string, start: (cb: ZkCallback<T>) => void): Promise<T> {
+  return within(
+    new Promise<T>((resolve, reject) => start((error, result) => (error ? reject(error) : resolve(result)))),
+    REQUEST_TIMEOUT_MS,
+    what,
+  );
+}
+
+// ---- HTTP client: keep-alive, one connection per concurrent client ----
+
+let agent: http.Agent | undefined;
+let baseUrl = "";
+
+function httpCall(method: string, path: string, expect: number, body?: unknown): Promise<string> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${baseUrl}${path}`,
+      {
+        method,
+        agent,
+        headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode === expect) resolve(text);
+          else reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`));
+        });
+      },
+    );
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+// ---- the measuring loop ----
+
+interface Measured {
+  /** Operations that succeeded (the latencies are theirs). */
+  ops: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  opsPerSec: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  /** Why it ended before the time was up, if it did. */
+  note?: string;
+}
+
+/** What one operation does; "exhausted" when there is nothing left to do (delete's pool is empty). */
+type Op = (client: number) => Promise<void | "exhausted">;
+
+let aborted = false;
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** `clients` loops, each with one operation outstanding, until `seconds` pass or `maxOps` are issued. */
+async function drive(clients: number, seconds: number, maxOps: number, op: Op): Promise<Measured> {
+  const latencies = new Float64Array(maxOps);
+  let issued = 0;
+  let ok = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let exhausted = false;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const loop = async (client: number) => {
+    while (!aborted && !exhausted && issued < maxOps && performance.now() < deadline) {
+      issued++;
+      const t0 = performance.now();
+      try {
+        if ((await op(client)) === "exhausted") {
+          exhausted = true;
+          break;
+        }
+        latencies[ok++] = performance.now() - t0;
+      } catch (e) {
+        errors++;
+        firstError ??= (e as Error).message ?? String(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, (_, c) => loop(c)));
+  const elapsedMs = performance.now() - start;
+  const sorted = latencies.subarray(0, ok).sort();
+  return {
+    ops: ok,
+    errors,
+    firstError,
+    seconds: elapsedMs / 1000,
+    opsPerSec: ok / (elapsedMs / 1000),
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p99: percentile(sorted, 0.99),
+    note: exhausted ? "ran out of nodes to delete" : issued >= maxOps ? `stopped at --max-ops ${maxOps}` : undefined,
+  };
+}
+
+// ---- the three targets: the same ops, each through its own client ----
+
+const OPS = ["create", "getData", "exists", "getChildren", "setData", "delete", "multi"] as const;
+type OpName = (typeof OPS)[number];
+/** The name the service gives each op in /v1/stats. */
+const STATS_NAME: Record<OpName, string> = {
+  create: "create",
+  getData: "getData",
+  exists: "exists",
+  getChildren: "getChildren2",
+  setData: "setData",
+  delete: "delete",
+  multi: "multi",
+};
+
+interface Target {
+  name: "service" | "etcd" | "zookeeper";
+  /** Untimed: the parents, one data node per client, the children. */
+  setup(): Promise<void>;
+  /** Nodes create made that delete may remove. */
+  created: number[];
+  ops: Record<OpName, Op>;
+}
+
+/**
+ * Names: create makes `<c>/n-<i>` under one parent; delete removes those it
+ * made; getData/exists/setData use one node per client; getChildren lists a
+ * parent with CHILDREN children; multi creates `<m>/n-<i>`, sets the
+ * client's node and checks the children's parent is at version 0.
+ */
+function serviceTarget(clients: number): Target {
+  const z = (p: string) => `/v1/znodes/bench${p}`;
+  /** Names made by create and not yet deleted. */
+  const created: number[] = [];
+  let names = 0;
+  return {
+    name: "service",
+    created,
+    async setup() {
+      for (const p of ["", "/c", "/d", "/kids", "/m"]) await httpCall("POST", z(p), 201, {});
+      for (let c = 0; c < clients; c++) await httpCall("POST", z(`/d/k-${c}`), 201, { data: DATA_B64 });
+      for (let i = 0; i < CHILDREN; i++) await httpCall("POST", z(`/kids/child-${i}`), 201, {});
+    },
+    ops: {
+      create: async () => {
+        const n = names++;
+        await httpCall("POST", z(`/c/n-${n}`), 201, { data: DATA_B64 });
+        created.push(n);
+      },
+      getData: async (c) => void (await httpCall("GET", z(`/d/k-${c}`), 200)),
+      exists: async (c) => void (await httpCall("GET", `${z(`/d/k-${c}`)}?view=stat`, 200)),
+      getChildren: async () => void (await httpCall("GET", `${z("/kids")}?view=children`, 200)),
+      setData: async (c) => void (await httpCall("PUT", z(`/d/k-${c}`), 200, { data: DATA_B64 })),
+      delete: async () => {
+        const n = created.pop();
+        if (n === undefined) return "exhausted";
+        await httpCall("DELETE", z(`/c/n-${n}`), 204);
+      },
+      multi: async (c) =>
+        void (await httpCall("POST", "/v1/multi", 200, {
+          ops: [
+            { op: "create", path: `/bench/m/n-${names++}`, data: DATA_B64 },
+            { op: "setData", path: `/bench/d/k-${c}`, data: DATA_B64 },
+            { op: "check", path: "/bench/kids", version: 0 },
+          ],
+        })),
+    },
+  };
+}
+
+function etcdTarget(client: Etcd3, clients: number): Target {
+  const k = (p: string) => `bench-raw${p}`;
+  /** Names made by create and not yet deleted. */
+  const created: number[] = [];
+  let names = 0;
+  const options = () => ({ deadline: Date.now() + REQUEST_TIMEOUT_MS });
+  return {
+    name: "etcd",
+    created,
+    async setup() {
+      for (let c = 0; c < clients; c++) await client.put(k(`/d/k-${c}`)).value(DATA).options(options());
+      for (let i = 0; i < CHILDREN; i++) await client.put(k(`/kids/child-${i}`)).value("").options(options());
+      await client.put(k("/kids")).value("").options(options());
+    },
+    ops: {
+      create: async () => {
+        const n = names++;
+        await client.put(k(`/c/n-${n}`)).value(DATA).options(options());
+        created.push(n);
+      },
+      getData: async (c) => {
+        if ((await client.get(k(`/d/k-${c}`)).options(options()).buffer()) === null) throw new Error("etcd get: no value");
+      },
+      exists: async (c) => {
+        if (!(await client.get(k(`/d/k-${c}`)).options(options()).exists())) throw new Error("etcd exists: no key");
+      },
+      getChildren: async () => {
+        const keys = await client.getAll().prefix(k("/kids/")).options(options()).keys();
+        if (keys.length !== CHILDREN) throw new Error(`etcd getChildren: ${keys.length} keys`);
+      },
+      setData: async (c) => void (await client.put(k(`/d/k-${c}`)).value(DATA).options(options())),
+      delete: async () => {
+        const n = created.pop();
+        if (n === undefined) return "exhausted";
+        await client.delete().key(k(`/c/n-${n}`)).options(options());
+      },
+      multi: async (c) => {
+        const res = await client
+          .if(k("/kids"), "Version", "==", 1)
+          .then(client.put(k(`/m/n-${names++}`)).value(DATA), client.put(k(`/d/k-${c}`)).value(DATA))
+          .options(options())
+          .commit();
+        if (!res.succeeded) throw new Error("etcd txn: compare failed");
+      },
+    },
+  };
+}
+
+function zookeeperTarget(sessions: ZkClient[]): Target {
+  /** Names made by create and not yet deleted. */
+  const created: number[] = [];
+  let names = 0;
+  const zk = (c: number) => sessions[c % sessions.length]!;
+  return {
+    name: "zookeeper",
+    created,
+    async setup() {
+      const s = sessions[0]!;
+      for (const p of ["/bench", "/bench/c", "/bench/d", "/bench/kids", "/bench/m"]) {
+        await zkCall<string>("create", (cb) => s.create(p, Buffer.alloc(0), cb));
+      }
+      for (let c = 0; c < sessions.length; c++) await zkCall<string>("create", (cb) => s.create(`/bench/d/k-${c}`, DATA, cb));
+      for (let i = 0; i < CHILDREN; i++) await zkCall<string>("create", (cb) => s.create(`/bench/kids/child-${i}`, Buffer.alloc(0), cb));
+    },
+    ops: {
+      create: async (c) => {
+        const n = names++;
+        await zkCall<string>("create", (cb) => zk(c).create(`/bench/c/n-${n}`, DATA, cb));
+        created.push(n);
+      },
+      getData: async (c) => void (await zkCall<Buffer>("getData", (cb) => zk(c).getData(`/bench/d/k-${c}`, cb))),
+      exists: async (c) => {
+        if (!(await zkCall<unknown>("exists", (cb) => zk(c).exists(`/bench/d/k-${c}`, cb)))) throw new Error("zookeeper exists: no node");
+      },
+      getChildren: async (c) => {
+        const children = await zkCall<string[]>("getChildren", (cb) => zk(c).getChildren("/bench/kids", cb));
+        if (children.length !== CHILDREN) throw new Error(`zookeeper getChildren: ${children.length} children`);
+      },
+      setData: async (c) => void (await zkCall<unknown>("setData", (cb) => zk(c).setData(`/bench/d/k-${c}`, DATA, -1, cb))),
+      delete: async (c) => {
+        const n = created.pop();
+        if (n === undefined) return "exhausted";
+        await zkCall<void>("remove", (cb) => zk(c).remove(`/bench/c/n-${n}`, -1, cb));
+      },
+      multi: async (c) =>
+        void (await zkCall<unknown>("transaction", (cb) =>
+          zk(c)
+            .transaction()
+            .create(`/bench/m/n-${names++}`, DATA)
+            .setData(`/bench/d/k-${c}`, DATA, -1)
+            .check("/bench/kids", 0)
+            .commit(cb),
+        )),
+    },
+  };
+}
+
+// ---- resources, and stopping them whatever happens ----
+
+const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  return (cleaning ??= (async () => {
+    // Last acquired, first released: clients before the servers they talk to.
+    for (const { name, run } of cleanups.reverse()) {
+      try {
+        await within(Promise.resolve().then(run), 15_000, `stopping ${name}`);
+      } catch (e) {
+        log(`stopping ${name}: ${(e as Error).message}`);
+      }
+    }
+  })());
+}
+
+async function exit(code: number): Promise<never> {
+  aborted = true;
+  await cleanup();
+  process.exit(code);
+}
+
+let signalled = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (signalled) return; // npm and tsx relay one Ctrl-C more than once
+    signalled = true;
+    log(`${signal}: stopping`);
+    void exit(130);
+  });
+}
+
+const watchdog = setTimeout(() => {
+  log(`the run took longer than ${Math.round(RUN_LIMIT_MS / 1000)} s; stopping`);
+  void exit(1);
+}, RUN_LIMIT_MS);
+watchdog.unref();
+
+// ---- main ----
+
+interface Row {
+  op: OpName;
+  service: Measured;
+  etcd: Measured;
+  zookeeper: Measured;
+  serviceToEtcd: number;
+  serviceToZookeeper: number;
+  roundTripsPerOp: number | null;
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  log(`starting etcd and ZooKeeper (loopback, temp dirs)`);
+  // Both at once; whichever starts is stopped even if the other fails.
+  const [etcdStarted, zkStarted] = await Promise.allSettled([
+    startEtcd().then((s) => (cleanups.push({ name: "etcd", run: () => s.stop() }), s)),
+    // forceSync=yes is ZooKeeper's own default; etcd fsyncs every write too.
+    startZooKeeper({ extraConfig: { forceSync: "yes" } }).then((s) => (cleanups.push({ name: "zookeeper", run: () => s.stop() }), s)),
+  ]);
+  if (etcdStarted.status === "rejected") throw etcdStarted.reason;
+  if (zkStarted.status === "rejected") throw zkStarted.reason;
+  const etcdServer: EtcdServer = etcdStarted.value;
+  const zkServer: ZooKeeperServerHandle = zkStarted.value;
+  if (aborted) return;
+
+  // The service, in process, on a free loopback port.
+  const config = configFrom({ ZK_ALLOW_ANONYMOUS: "true", ETCD_ENDPOINTS: etcdServer.endpoint, ZK_PREFIX: "bench/" });
+  const serviceEtcd: Etcd =
+    opts.transport === "grpc" ? createGrpcEtcd({ endpoints: [etcdServer.endpoint] }) : createGatewayEtcd({ endpoints: [etcdServer.endpoint] });
+  cleanups.push({ name: "the service's etcd client", run: () => serviceEtcd.close() });
+  const app = createApp({ config: () => config, etcd: () => serviceEtcd, clientIp: () => "127.0.0.1" });
+  const server = await new Promise<http.Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as http.Server)) as http.Server;
+    s.once("error", reject);
+  });
+  cleanups.push({
+    name: "the service",
+    run: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  agent = new http.Agent({ keepAlive: true, maxSockets: opts.clients, maxFreeSockets: opts.clients });
+  cleanups.push({ name: "the HTTP agent", run: () => agent?.destroy() });
+  await httpCall("GET", "/healthz", 200);
+
+  // Raw etcd: one gRPC client (the service keeps one too), without etcd3's retry
+  // and breaker policies, as the service's (lib/etcd/grpc.ts).
+  const raw = new Etcd3({ hosts: etcdServer.endpoint, faultHandling: { host: () => passThrough, global: passThrough } });
+  cleanups.push({ name: "the etcd3 client", run: () => raw.close() });
+
+  // ZooKeeper: one session per client.
+  const sessions: ZkClient[] = [];
+  cleanups.push({ name: "the ZooKeeper sessions", run: () => sessions.forEach((s) => s.close()) });
+  await Promise.all(
+    Array.from({ length: opts.clients }, async () => {
+      const s = zookeeper.createClient(zkServer.connectString, { sessionTimeout: 30_000, retries: 0 });
+      sessions.push(s);
+      await within(new Promise<void>((resolve) => (s.once("connected", resolve), s.connect())), 15_000, "ZooKeeper session");
+    }),
+  );
+
+  const targets = [serviceTarget(opts.clients), etcdTarget(raw, opts.clients), zookeeperTarget(sessions)];
+  for (const t of targets) {
+    await t.setup();
+    // Untimed: connections open, code warm.
+    await drive(opts.clients, 30, opts.clients * WARMUP_OPS_PER_CLIENT, t.ops.getData);
+  }
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${opts.seconds} s per op and target, ${opts.clients} clients, service over ${opts.transport}`);
+
+  const results: Partial<Record<OpName, Record<Target["name"], Measured>>> = {};
+  for (const op of OPS) {
+    const byTarget = {} as Record<Target["name"], Measured>;
+    for (const t of targets) {
+      if (aborted) return;
+      if (op === "delete") {
+        // Untimed: delete usually outruns create, so give it more to delete,
+        // creating for as long again as the create phase did (within --max-ops).
+        await drive(opts.clients, opts.seconds, Math.max(1, opts.maxOps - t.created.length), t.ops.create);
+      }
+      const m = await drive(opts.clients, opts.seconds, opts.maxOps, t.ops[op]);
+      if (aborted) return;
+      byTarget[t.name] = m;
+      log(
+        `${op.padEnd(11)} ${t.name.padEnd(9)} ${fmtRate(m.opsPerSec).padStart(8)} ops/s  p50 ${fmtMs(m.p50)} p90 ${fmtMs(m.p90)} p99 ${fmtMs(m.p99)} ms` +
+          `${m.errors ? `  ${m.errors} errors (${m.firstError})` : ""}${m.note ? `  (${m.note})` : ""}`,
+      );
+    }
+    results[op] = byTarget;
+  }
+
+  const stats = JSON.parse(await httpCall("GET", "/v1/stats", 200)) as { operations?: Record<string, { perOp?: number }> };
+  const rows: Row[] = OPS.map((op) => {
+    const r = results[op]!;
+    return {
+      op,
+      service: r.service,
+      etcd: r.etcd,
+      zookeeper: r.zookeeper,
+      serviceToEtcd: r.service.opsPerSec / r.etcd.opsPerSec,
+      serviceToZookeeper: r.service.opsPerSec / r.zookeeper.opsPerSec,
+      roundTripsPerOp: stats.operations?.[STATS_NAME[op]]?.perOp ?? null,
+    };
+  });
+
+  const machine = {
+    nproc: typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    etcd: await etcdVersion(etcdServer.endpoint),
+    zookeeper: await zookeeperVersion(zkServer.port),
+  };
+  const setup = { seconds: opts.seconds, clients: opts.clients, maxOps: opts.maxOps, transport: opts.transport, totalSeconds: (Date.now() - t0) / 1000 };
+
+  if (opts.json) {
+    console.log(JSON.stringify({ machine, setup, results: rows }, null, 2));
+  } else {
+    console.log(table(rows));
+    console.log(
+      `\nservice: HTTP/1.1 keep-alive, one connection per client, etcd over ${opts.transport}; etcd: one etcd3 gRPC client; ` +
+        `zookeeper: one node-zookeeper-client session per client (forceSync=yes)`,
+    );
+    console.log(`rt/op: etcd round trips per op as the service reports them at GET /v1/stats (operations.<op>.perOp)`);
+    console.log(`${opts.clients} clients, ${opts.seconds} s per op and target (at most ${opts.maxOps} ops), ${setup.totalSeconds.toFixed(0)} s in all`);
+    console.log(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.platform}; node ${machine.node}; etcd ${machine.etcd}; ZooKeeper ${machine.zookeeper}`);
+    const notes = rows.flatMap((r) =>
+      (["service", "etcd", "zookeeper"] as const).flatMap((t) => {
+        const m = r[t];
+        const parts = [m.errors ? `${m.errors} errors, first: ${m.firstError}` : "", m.note ?? ""].filter(Boolean);
+        return parts.length ? [`  ${r.op} ${t}: ${parts.join("; ")} (${m.ops} ops in ${m.seconds.toFixed(1)} s)`] : [];
+      }),
+    );
+    if (notes.length) console.log(`notes:\n${notes.join("\n")}`);
+  }
+}
+
+async function etcdVersion(endpoint: string): Promise<string> {
+  try {
+    const res = await fetch(`${endpoint}/version`, { signal: AbortSignal.timeout(2000) });
+    return ((await res.json()) as { etcdserver?: string }).etcdserver ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+async function zookeeperVersion(port: number): Promise<string> {
+  try {
+    const srvr = await fourLetterWord(port, "srvr", 2000);
+    return /version: ([^\s,-]+)/i.exec(srvr)?.[1] ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+// ---- output ----
+
+function fmtRate(n: number): string {
+  return Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(1)) : "-";
+}
+function fmtMs(n: number): string {
+  return Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) : "-";
+}
+function fmtRatio(n: number): string {
+  return Number.isFinite(n) ? `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}x` : "-";
+}
+
+function table(rows: Row[]): string {
+  const header1 = ["", "service", "", "", "etcd", "", "", "zookeeper", "", "", "service/", "service/", ""];
+  const header2 = ["op", "ops/s", "p50 ms", "p99 ms", "ops/s", "p50 ms", "p99 ms", "ops/s", "p50 ms", "p99 ms", "etcd", "zookeeper", "rt/op"];
+  const body = rows.map((r) => [
+    r.op,
+    ...[r.service, r.etcd, r.zookeeper].flatMap((m) => [fmtRate(m.opsPerSec), fmtMs(m.p50), fmtMs(m.p99)]),
+    fmtRatio(r.serviceToEtcd),
+    fmtRatio(r.serviceToZookeeper),
+    r.roundTripsPerOp === null ? "-" : String(r.roundTripsPerOp),
+  ]);
+  const all = [header1, header2, ...body];
+  const widths = header2.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  // Group separators after op, each target, and the ratios.
+  const bar = new Set([0, 3, 6, 9, 11]);
+  const line = (row: string[]) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)) + (bar.has(i) ? " |" : "")).join(" ");
+  const rule = line(widths.map((w) => "-".repeat(w))).replace(/ \| /g, "-+-").replace(/ /g, "-");
+  return [line(header1), line(header2), rule, ...body.map(line)].join("\n");
+}
+
+main()
+  .then(() => exit(0))
+  .catch((e) => {
+    if (!aborted) console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    return exit(1);
+  });
