@@ -17,12 +17,12 @@ const SYSTEM_NODES: { path: string; acl: AclEntry[]; aversion: number }[] = [
 
 export async function bootstrap(ctx: Ctx): Promise<void> {
   const { keys } = ctx;
-  const success: RequestOp[] = [{ put: { key: keys.base(), value: encodeBase({ extra: 0n }) } }];
+  const success: RequestOp[] = [{ put: { key: keys.base(), value: encodeBase({ extra: 0n, compactedFallbacks: 0 }) } }];
   for (const { path, acl, aversion } of SYSTEM_NODES) {
     const node = { kind: "persistent", owner: 0n, ttlMs: 0, version: 0, ctime: 0, mtime: 0, czxid: 0n, mzxid: 0n, off: 0n, data: new Uint8Array() } as const;
     success.push(
       { put: { key: keys.node(path), value: encodeNode(node) } },
-      { put: { key: keys.childMeta(path), value: encodeChildMeta({ pzxid: 0n, seq: 0, off: 0n }) } },
+      { put: { key: keys.childMeta(path), value: encodeChildMeta({ pzxid: 0n, seq: 0, off: 0n, elist: new Map() }) } },
       { put: { key: keys.acl(path), value: encodeAcl({ acl, aversion }) } },
     );
   }

@@ -5,6 +5,10 @@
 //   a<path>           ACL and aversion
 //   s/<session>       session marker, bound to the session's lease
 //   o/<session><path> ephemeral owned by a session (lease-bound): getEphemerals, close
+//   e/<depth><path>   ephemeral, listed under its parent (lease-bound, the "ekey"):
+//                     an entry of the parent's elist whose ekey is gone has expired
+//   x<path>           present while a znode's elist is not empty: what the
+//                     scheduled reconciliation scans
 //   m/base            created by the bootstrap txn: its create revision is zxid 0;
 //                     its value counts the non-ZooKeeper writes since (the zxid offset)
 //   m/txn             written by a ZooKeeper txn that changes nothing else (an error
@@ -29,7 +33,33 @@ export class Keys {
 
   /** The range holding exactly the direct children of `path`. */
   children(path: string): Range {
-    const key = `${this.prefix}n/${depth(path) + 1}${path === "/" ? "/" : path + "/"}`;
+    return this.childRange("n/", path);
+  }
+
+  ekey(path: string): string {
+    return `${this.prefix}e/${depth(path)}${path}`;
+  }
+
+  /** The live ephemeral children of `path`. */
+  ekeys(path: string): Range {
+    return this.childRange("e/", path);
+  }
+
+  withEphemerals(path: string): string {
+    return `${this.prefix}x${path}`;
+  }
+
+  allWithEphemerals(): Range {
+    return this.range("x");
+  }
+
+  /** Path of a znode from its withEphemerals key. */
+  withEphemeralsPath(key: string): string {
+    return key.slice(this.prefix.length + 1);
+  }
+
+  private childRange(kind: string, path: string): Range {
+    const key = `${this.prefix}${kind}${depth(path) + 1}${path === "/" ? "/" : path + "/"}`;
     return { key, rangeEnd: prefixEnd(key) };
   }
 

@@ -6,7 +6,7 @@ import { checkAcl, fixupAcl, PERMS } from "./acl.js";
 import type { Caller } from "./context.js";
 import type { Bytes } from "./etcd/types.js";
 import { ZkError, type OpResultCode } from "./errors.js";
-import { isSystemPath, parentOf } from "./path.js";
+import { basename, isSystemPath, parentOf } from "./path.js";
 import type { AclEntry, NodeKind } from "./records.js";
 import type { Snapshot } from "./snapshot.js";
 import type { ZNode } from "./stat.js";
@@ -146,12 +146,15 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
         version: 0,
         aversion: 0,
         seq: 0,
+        elist: new Map(),
         data: op.data,
         acl,
         numChildren: 0,
       };
       w.set(path, node, "node", "meta", "acl");
-      w.set(parentPath, childrenChanged(parent, +1), "meta");
+      const elist = new Map(parent.elist);
+      if (node.kind === "ephemeral") elist.set(basename(path), { session: node.owner, created: null });
+      w.set(parentPath, { ...childrenChanged(parent, +1), elist }, "meta");
       return { op: "create", path, node };
     }
     case "delete":
@@ -166,7 +169,9 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       if (op.op === "delete") checkVersion(op.version, node.version, op.path);
       if (node.numChildren > 0) throw new ZkError("NOTEMPTY", `${op.path} has children`, op.path);
       w.set(op.path, null, "node", "meta", "acl");
-      w.set(parentPath, childrenChanged(parent, -1), "meta");
+      const elist = new Map(parent.elist);
+      elist.delete(basename(op.path));
+      w.set(parentPath, { ...childrenChanged(parent, -1), elist }, "meta");
       return { op: op.op, path: op.path };
     }
     case "setData": {

@@ -23,12 +23,21 @@ export interface NodeRecord {
   data: Bytes;
 }
 
+/** An ephemeral child, as its parent's elist remembers it. */
+export interface ElistEntry {
+  session: bigint;
+  /** Revision that created it; null: this write's. */
+  created: bigint | null;
+}
+
 export interface ChildMetaRecord {
   /** null: this write's zxid. */
   pzxid: bigint | null;
   /** Child creations so far (stat.ts explains the reported cversion). */
   seq: number;
   off: bigint;
+  /** The ephemeral children, by name (DESIGN.md: elist). */
+  elist: Map<string, ElistEntry>;
 }
 
 export interface AclEntry {
@@ -46,6 +55,8 @@ export interface AclRecord {
 export interface BaseRecord {
   /** Writes committed since the bootstrap that were not ZooKeeper transactions. */
   extra: bigint;
+  /** Reconciliations that found the deletion's revision compacted away. */
+  compactedFallbacks: number;
 }
 
 const encoder = new TextEncoder();
@@ -97,12 +108,19 @@ export function decodeNode(value: Bytes): NodeRecord {
 }
 
 export function encodeChildMeta(r: ChildMetaRecord): Bytes {
-  return json({ pz: r.pzxid ?? undefined, seq: r.seq, off: r.off });
+  const el = r.elist.size ? Object.fromEntries([...r.elist].map(([name, e]) => [name, [e.session, e.created ?? undefined]])) : undefined;
+  return json({ pz: r.pzxid ?? undefined, seq: r.seq, off: r.off, el });
 }
 
 export function decodeChildMeta(value: Bytes): ChildMetaRecord {
   const h = JSON.parse(decoder.decode(value));
-  return { pzxid: bigOrNull(h.pz), seq: h.seq, off: BigInt(h.off) };
+  const elist = new Map<string, ElistEntry>(
+    Object.entries((h.el ?? {}) as Record<string, [string, string | null]>).map(([name, [session, created]]) => [
+      name,
+      { session: BigInt(session), created: bigOrNull(created) },
+    ]),
+  );
+  return { pzxid: bigOrNull(h.pz), seq: h.seq, off: BigInt(h.off), elist };
 }
 
 export function encodeAcl(r: AclRecord): Bytes {
@@ -115,13 +133,17 @@ export function decodeAcl(value: Bytes): AclRecord {
 }
 
 export function encodeBase(r: BaseRecord): Bytes {
-  return json({ extra: r.extra });
+  return json({ extra: r.extra, cf: r.compactedFallbacks || undefined });
+}
+
+export function decodeBase(value: Bytes): BaseRecord {
+  const h = JSON.parse(decoder.decode(value));
+  return { extra: BigInt(h.extra), compactedFallbacks: h.cf ?? 0 };
 }
 
 /** The zxid offset in force: revisions that are not zxids (the bootstrap's and every extra write). */
 export function offsetOf(base: KeyValue): bigint {
-  const h = JSON.parse(decoder.decode(base.value));
-  return base.createRevision + BigInt(h.extra);
+  return base.createRevision + decodeBase(base.value).extra;
 }
 
 /** A stored zxid field, resolved: null means the zxid of the write that stored it. */

@@ -6,6 +6,8 @@ import type { Bytes, KeyValue, RangeRequest, RangeResponse, RequestOp, ResponseO
 import { decodeAcl, decodeChildMeta, decodeNode, offsetOf, resolveZxid } from "./records.js";
 import type { ZNode } from "./stat.js";
 import { bootstrap } from "./bootstrap.js";
+import { ZkError } from "./errors.js";
+import { reconcile } from "./reconcile.js";
 
 export interface ReadSet {
   /** Znodes to load with their stat, data and ACL. */
@@ -54,6 +56,8 @@ export class Snapshot {
   readonly sessions = new Map<bigint, boolean>();
   readonly sessionValues = new Map<bigint, Bytes>();
   readonly ephemerals = new Map<bigint, string[]>();
+  /** Loaded znodes whose elist names ephemerals that are gone: they await reconciliation. */
+  readonly expired = new Map<string, string[]>();
   /** Every key read, with the mod revision seen (0: absent). */
   readonly modRevisions = new Map<string, bigint>();
 
@@ -90,9 +94,9 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
     snap.base = r.kvs[0] ?? null;
     seen(keys.base(), r.kvs[0]);
   });
-  const loaded: { path: string; node?: KeyValue; meta?: KeyValue; acl?: KeyValue; count: number }[] = [];
+  const loaded: { path: string; node?: KeyValue; meta?: KeyValue; acl?: KeyValue; count: number; live: Set<string> }[] = [];
   for (const path of set.paths) {
-    const entry: (typeof loaded)[number] = { path, count: 0 };
+    const entry: (typeof loaded)[number] = { path, count: 0, live: new Set() };
     loaded.push(entry);
     batch.range({ key: keys.node(path) }, (r) => {
       entry.node = r.kvs[0];
@@ -108,6 +112,11 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
     });
     batch.range({ ...keys.children(path), countOnly: true }, (r) => {
       entry.count = Number(r.count);
+    });
+    // Usually empty: the check for expired ephemerals costs no extra round trip.
+    const ekeys = keys.ekeys(path);
+    batch.range({ ...ekeys, keysOnly: true }, (r) => {
+      entry.live = new Set(r.kvs.map((kv) => keys.childName(ekeys, kv.key)));
     });
   }
   for (const path of set.childrenOf) {
@@ -137,7 +146,12 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
       snap.revision = revision;
       if (snap.base) {
         snap.off = offsetOf(snap.base);
-        for (const e of loaded) snap.nodes.set(e.path, loadNode(e.path, e.node, e.meta, e.acl, e.count));
+        for (const e of loaded) {
+          const node = loadNode(e.path, e.node, e.meta, e.acl, e.count);
+          snap.nodes.set(e.path, node);
+          const expired = node ? [...node.elist.keys()].filter((name) => !e.live.has(name)) : [];
+          if (expired.length > 0) snap.expired.set(e.path, expired);
+        }
       }
       return snap;
     },
@@ -164,23 +178,32 @@ function loadNode(path: string, nodeKv?: KeyValue, metaKv?: KeyValue, aclKv?: Ke
     version: node.version,
     aversion: acl.aversion,
     seq: meta.seq,
+    elist: new Map([...meta.elist].map(([name, e]) => [name, { session: e.session, created: e.created ?? metaKv.modRevision }])),
     data: node.data,
     acl: acl.acl,
     numChildren,
   };
 }
 
-/** Reads a snapshot in one round trip; bootstraps the tree on first use. */
+/**
+ * Reads a snapshot in one round trip. On first use it bootstraps the tree; when
+ * an ephemeral child has expired it reconciles the parent first, so no caller
+ * ever sees a stale Stat.
+ */
 export async function read(ctx: Ctx, set: ReadSet): Promise<Snapshot> {
   const normalized = normalize(set);
-  for (;;) {
+  for (let attempt = 0; attempt < ctx.config.maxAttempts; attempt++) {
     const { ops, parse } = planRead(ctx, normalized);
     const resp = await ctx.etcd.txn({ success: ops });
     const snap = parse(resp.revision, resp.responses);
-    if (snap.base) {
+    if (!snap.base) {
+      await bootstrap(ctx);
+    } else if (snap.expired.size > 0) {
+      await reconcile(ctx, snap);
+    } else {
       ctx.sawZxid(snap.zxid);
       return snap;
     }
-    await bootstrap(ctx);
   }
+  throw new ZkError("OPERATIONTIMEOUT", `gave up reading after ${ctx.config.maxAttempts} reconciliations lost to concurrent writers; retry`);
 }

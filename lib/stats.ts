@@ -2,7 +2,7 @@
 import type { Ctx } from "./context.js";
 import type { RoundTripKind } from "./etcd/types.js";
 import { opCounts, type OpCount } from "./metrics.js";
-import { offsetOf } from "./records.js";
+import { decodeBase, offsetOf } from "./records.js";
 import { read } from "./snapshot.js";
 
 export interface ServiceStats {
@@ -10,6 +10,12 @@ export interface ServiceStats {
   ephemeralCount: number;
   liveSessions: number;
   lastZxid: bigint;
+  /** Znodes with ephemeral children: what reconciliation watches over. */
+  parentsWithEphemerals: number;
+  /** Writes that were not ZooKeeper txns (reconciliations): the zxid offset. */
+  nonZooKeeperWrites: bigint;
+  /** Reconciliations that found the deletion's revision compacted (pzxid then approximate). */
+  compactedFallbacks: number;
   etcdRoundTrips: Record<RoundTripKind, number>;
   operations: Record<string, OpCount & { perOp: number }>;
 }
@@ -22,20 +28,25 @@ export async function serviceStats(ctx: Ctx): Promise<ServiceStats> {
       { range: { ...keys.allNodes(), countOnly: true } },
       { range: { ...keys.allOwned(), countOnly: true } },
       { range: { ...keys.allSessions(), countOnly: true } },
+      { range: { ...keys.allWithEphemerals(), countOnly: true } },
     ],
   });
-  const [base, nodes, owned, sessions] = resp.responses.map((r) => ("range" in r ? r.range : { kvs: [], count: 0n }));
+  const [base, nodes, owned, sessions, parents] = resp.responses.map((r) => ("range" in r ? r.range : { kvs: [], count: 0n }));
   if (!base!.kvs[0]) {
     await read(ctx, {}); // bootstraps, so a fresh store reports ZooKeeper's system nodes
     return serviceStats(ctx);
   }
   const lastZxid = resp.revision - offsetOf(base!.kvs[0]);
+  const record = decodeBase(base!.kvs[0].value);
   ctx.sawZxid(lastZxid);
   return {
     znodeCount: Number(nodes!.count),
     ephemeralCount: Number(owned!.count),
     liveSessions: Number(sessions!.count),
     lastZxid,
+    parentsWithEphemerals: Number(parents!.count),
+    nonZooKeeperWrites: record.extra,
+    compactedFallbacks: record.compactedFallbacks,
     etcdRoundTrips: ctx.etcd.roundTrips(),
     operations: opCounts(),
   };

@@ -78,6 +78,7 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
     const resp = await ctx.etcd.txn({ compare, success, failure });
     if (!resp.succeeded) {
       snap = parse(resp.revision, resp.responses);
+      if (snap.expired.size > 0) snap = await read(ctx, set); // reconciles first
       await backoff(attempt);
       continue;
     }
@@ -112,7 +113,13 @@ function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, Change>, opts: Tr
   for (const [path, { before, after, parts }] of changes) {
     const ownedBefore = before?.kind === "ephemeral" ? before.owner : null;
     const ownedAfter = after?.kind === "ephemeral" ? after.owner : null;
-    if (ownedBefore !== null && ownedBefore !== ownedAfter) out.push({ deleteRange: { key: keys.owned(ownedBefore, path) } });
+    if (ownedBefore !== null && ownedBefore !== ownedAfter) {
+      out.push({ deleteRange: { key: keys.owned(ownedBefore, path) } }, { deleteRange: { key: keys.ekey(path) } });
+    }
+    const hadElist = (before?.elist.size ?? 0) > 0;
+    const hasElist = (after?.elist.size ?? 0) > 0;
+    if (hadElist && !hasElist) out.push({ deleteRange: { key: keys.withEphemerals(path) } });
+    if (hasElist && !hadElist) out.push({ put: { key: keys.withEphemerals(path), value: new Uint8Array() } });
     if (!after) {
       if (before) for (const key of [keys.node(path), keys.childMeta(path), keys.acl(path)]) out.push({ deleteRange: { key } });
       continue;
@@ -123,12 +130,12 @@ function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, Change>, opts: Tr
       out.push({ put: { key: keys.node(path), value: encodeNode(record), lease } });
     }
     if (parts.has("meta")) {
-      const record = { pzxid: after.pzxid, seq: after.seq, off: snap.off };
+      const record = { pzxid: after.pzxid, seq: after.seq, off: snap.off, elist: after.elist };
       out.push({ put: { key: keys.childMeta(path), value: encodeChildMeta(record), lease } });
     }
     if (parts.has("acl")) out.push({ put: { key: keys.acl(path), value: encodeAcl(after), lease } });
     if (ownedAfter !== null && ownedAfter !== ownedBefore) {
-      out.push({ put: { key: keys.owned(ownedAfter, path), value: new Uint8Array(), lease } });
+      out.push({ put: { key: keys.owned(ownedAfter, path), value: new Uint8Array(), lease } }, { put: { key: keys.ekey(path), value: new Uint8Array(), lease } });
       touchedSessions.add(ownedAfter);
     }
   }

@@ -28,7 +28,7 @@ async function syncRoute(c: Context<AppEnv>): Promise<Response> {
 async function stats(c: Context<AppEnv>): Promise<Response> {
   c.set("op", "stats");
   const s = await serviceStats(c.get("ctx"));
-  return c.json({ ...s, lastZxid: s.lastZxid.toString() });
+  return c.json({ ...s, lastZxid: s.lastZxid.toString(), nonZooKeeperWrites: s.nonZooKeeperWrites.toString() });
 }
 
 export function adminRoutes(app: OpenAPIHono<AppEnv>): void {

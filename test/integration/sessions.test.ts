@@ -22,21 +22,29 @@ describe.each(TRANSPORTS)("sessions over %s", (transport) => {
     const { call } = fresh();
     // Defaults: tickTime 2000, so [4000, 40000].
     const asked = [[1000, 4000], [4001, 4001], [10_000, 10_000], [100_000, 40_000]];
+    const opened: string[] = [];
     for (const [i, [ask, got]] of asked.entries()) {
       const r = await call("POST", "/v1/sessions", { json: { timeoutMs: ask } });
+      opened.push(r.body.id);
       expect(r.status).toBe(201);
       expect(r.body.timeoutMs).toBe(got);
       expect(r.body.id).toMatch(/^\d+$/);
       expect(r.headers.get("location")).toBe(`/v1/sessions/${r.body.id}`);
       expect(r.zxid).toBe(BigInt(i + 1));
     }
-    expect((await call("POST", "/v1/sessions", { json: {} })).body.timeoutMs).toBe(30_000);
+    const byDefault = (await call("POST", "/v1/sessions", { json: {} })).body;
+    expect(byDefault.timeoutMs).toBe(30_000);
+    opened.push(byDefault.id);
     for (const bad of [0, -5, 1.5, "10000"]) {
       const r = await call("POST", "/v1/sessions", { json: { timeoutMs: bad } });
       expect([r.status, r.body.code]).toEqual([400, "BADARGUMENTS"]);
     }
     const narrow = fresh({ ZK_TICK_TIME_MS: "500" });
-    expect((await narrow.call("POST", "/v1/sessions", { json: { timeoutMs: 100_000 } })).body.timeoutMs).toBe(10_000);
+    const clamped = (await narrow.call("POST", "/v1/sessions", { json: { timeoutMs: 100_000 } })).body;
+    expect(clamped.timeoutMs).toBe(10_000);
+    // Sessions left to expire would write to this etcd during later tests' zxid checks.
+    for (const id of opened) expect((await call("DELETE", `/v1/sessions/${id}`)).status).toBe(204);
+    expect((await narrow.call("DELETE", `/v1/sessions/${clamped.id}`)).status).toBe(204);
   });
 
   test("ping and inspect spend nothing; close removes ephemerals and moves parents in one zxid", async () => {
@@ -75,6 +83,7 @@ describe.each(TRANSPORTS)("sessions over %s", (transport) => {
       expect(r.zxid).toBe(closed.zxid);
     }
     expect((await call("GET", `/v1/sessions/${other}`)).body.ephemerals).toEqual(["/p2/keep"]);
+    await call("DELETE", `/v1/sessions/${other}`);
   });
 
   test("a session id that is not a decimal int64 is 400; an unknown one is 410", async () => {

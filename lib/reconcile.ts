@@ -1,0 +1,100 @@
+// Reconciliation: what ZooKeeper's closeSession does to a parent that etcd's
+// lease expiry does not. etcd deletes an expired session's keys and touches
+// nothing else, so a parent keeps its ephemeral children in its elist after
+// they are gone. Here the parent's pzxid moves to the zxid of the revision in
+// which etcd deleted them, and the entries leave the elist. (cversion and
+// numChildren need nothing: stat.ts derives them from the live children.)
+//
+// The write is not a ZooKeeper txn, so it bumps the zxid offset in the same
+// transaction: zxids stay dense. It is guarded by the parents' child metadata
+// and the offset key, so racing reconcilers (readers, the cron) apply it once.
+import type { Ctx } from "./context.js";
+import { EtcdCompactedError, type KeyValue, type RequestOp } from "./etcd/types.js";
+import { join } from "./path.js";
+import { decodeBase, encodeBase, encodeChildMeta, offsetOf } from "./records.js";
+import type { Snapshot } from "./snapshot.js";
+
+/** Probes per round trip: two ranges each, inside etcd's default 128 ops per txn. */
+const PROBES = 50;
+
+export interface Reconciled {
+  applied: boolean;
+  parents: number;
+  children: number;
+  compactedFallbacks: number;
+}
+
+/** When etcd deleted `key`, which existed at `lo` and is gone at `hi`: its revision's zxid. */
+async function deletionZxid(ctx: Ctx, key: string, lo: bigint, hi: bigint, hiOff: bigint): Promise<bigint | null> {
+  let off = hiOff;
+  while (hi - lo > 1n) {
+    const span = hi - lo;
+    const revisions: bigint[] = [];
+    for (let i = 1n; i <= BigInt(PROBES); i++) {
+      const r = lo + (span * i) / BigInt(PROBES + 1);
+      if (r > lo && r < hi && r !== revisions[revisions.length - 1]) revisions.push(r);
+    }
+    const success: RequestOp[] = revisions.flatMap((revision) => [
+      { range: { key, revision, keysOnly: true } },
+      { range: { key: ctx.keys.base(), revision } },
+    ]);
+    let responses;
+    try {
+      responses = (await ctx.etcd.txn({ success })).responses;
+    } catch (e) {
+      if (e instanceof EtcdCompactedError) return null;
+      throw e;
+    }
+    const ranges = responses.map((r) => ("range" in r ? r.range.kvs : []));
+    const gone = revisions.findIndex((_, i) => ranges[2 * i]!.length === 0);
+    if (gone === -1) {
+      lo = revisions[revisions.length - 1]!;
+    } else {
+      hi = revisions[gone]!;
+      off = offsetOf(ranges[2 * gone + 1]![0] as KeyValue);
+      if (gone > 0) lo = revisions[gone - 1]!;
+    }
+  }
+  return hi - off;
+}
+
+/**
+ * Reconciles every parent the snapshot found with expired ephemeral children,
+ * in one guarded transaction. Returns whether it applied: a lost race leaves
+ * etcd unchanged, and the next read finds the work done or still to do.
+ */
+export async function reconcile(ctx: Ctx, snap: Snapshot): Promise<Reconciled> {
+  const { keys } = ctx;
+  const base = decodeBase(snap.base!.value);
+  let fallbacks = 0;
+  let children = 0;
+  const success: RequestOp[] = [];
+  const compare = [{ key: keys.base(), target: "mod" as const, result: "equal" as const, value: snap.base!.modRevision }];
+  for (const [path, names] of snap.expired) {
+    const node = snap.nodes.get(path)!;
+    let pzxid = node.pzxid!;
+    // One lease expiry deletes all of a session's keys in one revision: probe one per session.
+    const probed = new Map<bigint, bigint | null>();
+    for (const name of names) {
+      const entry = node.elist.get(name)!;
+      if (!probed.has(entry.session)) {
+        probed.set(entry.session, await deletionZxid(ctx, keys.ekey(join(path, name)), entry.created!, snap.revision, snap.off));
+      }
+      // Compacted history: the read that found it gone is the earliest revision
+      // proven to follow the deletion. Order holds; exactness is lost, and counted.
+      const zxid = probed.get(entry.session) ?? snap.zxid;
+      if (zxid > pzxid) pzxid = zxid;
+      children++;
+    }
+    fallbacks += [...probed.values()].filter((z) => z === null).length;
+    const elist = new Map(node.elist);
+    for (const name of names) elist.delete(name);
+    const metaKey = keys.childMeta(path);
+    compare.push({ key: metaKey, target: "mod", result: "equal", value: snap.modRevisions.get(metaKey)! });
+    success.push({ put: { key: metaKey, value: encodeChildMeta({ pzxid, seq: node.seq, off: snap.off, elist }) } });
+    if (elist.size === 0) success.push({ deleteRange: { key: keys.withEphemerals(path) } });
+  }
+  success.push({ put: { key: keys.base(), value: encodeBase({ extra: base.extra + 1n, compactedFallbacks: base.compactedFallbacks + fallbacks }) } });
+  const resp = await ctx.etcd.txn({ compare, success });
+  return { applied: resp.succeeded, parents: snap.expired.size, children, compactedFallbacks: fallbacks };
+}
