@@ -16,6 +16,8 @@ export interface Config {
   maxSessionTimeoutMs: number;
   /** Attempts of one guarded transaction before giving up under contention. */
   maxAttempts: number;
+  /** Znodes the scheduled run examines per run, for each of its two scans. */
+  scheduleBatch: number;
   /** Serve callers without credentials. */
   allowAnonymous: boolean;
   /** When set, the only `user:password` pairs that authenticate; otherwise any (ZooKeeper's digest). */
@@ -33,7 +35,8 @@ export type ConfigVars = Partial<Record<
   | "ZK_MIN_SESSION_TIMEOUT_MS"
   | "ZK_MAX_SESSION_TIMEOUT_MS"
   | "ZK_ALLOW_ANONYMOUS"
-  | "ZK_API_CREDENTIALS",
+  | "ZK_API_CREDENTIALS"
+  | "ZK_SCHEDULE_BATCH",
   string | undefined
 >>;
 
@@ -60,6 +63,7 @@ export function configFrom(vars: ConfigVars): Config {
     minSessionTimeoutMs: int(vars, "ZK_MIN_SESSION_TIMEOUT_MS", 2 * tickTimeMs),
     maxSessionTimeoutMs: int(vars, "ZK_MAX_SESSION_TIMEOUT_MS", 20 * tickTimeMs),
     maxAttempts: 200,
+    scheduleBatch: int(vars, "ZK_SCHEDULE_BATCH", 256),
     allowAnonymous: vars.ZK_ALLOW_ANONYMOUS === "true",
     apiCredentials: credentials
       ? new Map(credentials.split(",").map((pair) => {

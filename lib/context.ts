@@ -16,6 +16,8 @@ export class Ctx {
   readonly keys: Keys;
   /** The newest zxid this request has seen: ZooKeeper's reply-header zxid. */
   lastZxid: bigint | null = null;
+  /** Parents this request reconciled (snapshot.ts): the scheduled run reports it. */
+  reconciledParents = 0;
 
   constructor(
     readonly etcd: Etcd,

@@ -9,6 +9,8 @@
 //                     an entry of the parent's elist whose ekey is gone has expired
 //   x<path>           present while a znode's elist is not empty: what the
 //                     scheduled reconciliation scans
+//   k<path>           a container or TTL node: what the scheduled clean-up scans
+//   m/cursor          where the scheduled scans resume
 //   m/base            created by the bootstrap txn: its create revision is zxid 0;
 //                     its value counts the non-ZooKeeper writes since (the zxid offset)
 //   m/txn             written by a ZooKeeper txn that changes nothing else (an error
@@ -51,11 +53,6 @@ export class Keys {
 
   allWithEphemerals(): Range {
     return this.range("x");
-  }
-
-  /** Path of a znode from its withEphemerals key. */
-  withEphemeralsPath(key: string): string {
-    return key.slice(this.prefix.length + 1);
   }
 
   private childRange(kind: string, path: string): Range {
@@ -103,6 +100,24 @@ export class Keys {
 
   allOwned(): Range {
     return this.range("o/");
+  }
+
+  /** A container or TTL node, indexed for the scheduled clean-up. */
+  expiring(path: string): string {
+    return `${this.prefix}k${path}`;
+  }
+
+  allExpiring(): Range {
+    return this.range("k");
+  }
+
+  /** Path of a znode from its withEphemerals or expiring key. */
+  indexedPath(key: string): string {
+    return key.slice(this.prefix.length + 1);
+  }
+
+  cursor(): string {
+    return `${this.prefix}m/cursor`;
   }
 
   base(): string {

@@ -1,28 +1,100 @@
-// The scheduled pass over the tree, in bounded batches.
+// The scheduled run: what nobody's read triggers. It reconciles parents whose
+// ephemeral children expired, and removes empty containers and expired TTL
+// nodes as ZooKeeper 3.8's ContainerManager does. Each run examines at most
+// `scheduleBatch` znodes per scan and resumes next time from a cursor kept in
+// etcd, so a run's cost never grows with the tree.
 import type { Ctx } from "./context.js";
-import { serviceStats } from "./stats.js";
+import type { Range } from "./keys.js";
+import { decodeBase, encodeBase } from "./records.js";
+import { read } from "./snapshot.js";
+import { transact } from "./transact.js";
+import { ZkError } from "./errors.js";
+
+/** Znodes per snapshot read: six ranges each stay inside etcd's default 128 ops per txn. */
+const CHUNK = 16;
 
 export interface MaintenanceSummary {
+  scanned: number;
+  reconciled: number;
+  deleted: number;
   durationMs: number;
-  znodes: number;
-  ephemerals: number;
-  sessions: number;
-  lastZxid: string;
 }
 
-/**
- * This version's pass only takes the measure of the tree (one round trip);
- * reconciling expired ephemerals' parents and removing containers and TTL
- * nodes are not implemented yet.
- */
+interface Cursor {
+  /** Last key examined by each scan; "" starts from the beginning. */
+  ephemerals: string;
+  expiring: string;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** Up to `limit` indexed paths after `after`, and where the next run starts. */
+async function page(ctx: Ctx, range: Range, after: string, limit: number): Promise<{ paths: string[]; next: string }> {
+  const key = after === "" ? range.key : after + "\0";
+  const resp = await ctx.etcd.txn({ success: [{ range: { key, rangeEnd: range.rangeEnd, keysOnly: true, limit } }] });
+  const r = resp.responses[0]!;
+  const kvs = "range" in r ? r.range.kvs : [];
+  const more = "range" in r && r.range.more;
+  return { paths: kvs.map((kv) => ctx.keys.indexedPath(kv.key)), next: more ? kvs[kvs.length - 1]!.key : "" };
+}
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
 export async function runMaintenance(ctx: Ctx): Promise<MaintenanceSummary> {
   const started = ctx.now();
-  const s = await serviceStats(ctx);
-  return {
-    durationMs: ctx.now() - started,
-    znodes: s.znodeCount,
-    ephemerals: s.ephemeralCount,
-    sessions: s.liveSessions,
-    lastZxid: s.lastZxid.toString(),
-  };
+  const { keys } = ctx;
+  const loaded = await ctx.etcd.txn({ success: [{ range: { key: keys.cursor() } }] });
+  const first = loaded.responses[0]!;
+  const stored = "range" in first ? first.range.kvs[0] : undefined;
+  const cursor: Cursor = stored ? JSON.parse(decoder.decode(stored.value)) : { ephemerals: "", expiring: "" };
+  const limit = ctx.config.scheduleBatch;
+
+  // Reading a parent reconciles it (snapshot.ts).
+  const parents = await page(ctx, keys.allWithEphemerals(), cursor.ephemerals, limit);
+  for (const chunk of chunks(parents.paths, CHUNK)) await read(ctx, { paths: chunk });
+
+  const expiring = await page(ctx, keys.allExpiring(), cursor.expiring, limit);
+  let deleted = 0;
+  for (const chunk of chunks(expiring.paths, CHUNK)) {
+    const snap = await read(ctx, { paths: chunk });
+    for (const path of chunk) {
+      const node = snap.nodes.get(path);
+      if (!node || node.numChildren > 0) continue;
+      // ContainerManager: a container that has had a child; a TTL node unchanged for its TTL.
+      const due = node.kind === "container" ? node.seq > 0 : ctx.now() - node.mtime > node.ttlMs;
+      if (!due) continue;
+      try {
+        await transact(ctx, [{ op: "deleteContainer", path }]);
+        deleted++;
+      } catch (e) {
+        // A child arrived meanwhile: ZooKeeper's deleteContainer fails the same way.
+        if (!(e instanceof ZkError)) throw e;
+      }
+    }
+  }
+
+  const next: Cursor = { ephemerals: parents.next, expiring: expiring.next };
+  if (next.ephemerals !== cursor.ephemerals || next.expiring !== cursor.expiring) await saveCursor(ctx, next);
+  return { scanned: parents.paths.length + expiring.paths.length, reconciled: ctx.reconciledParents, deleted, durationMs: ctx.now() - started };
 }
+
+/** The cursor is not a ZooKeeper txn: it moves the zxid offset in the same write. */
+async function saveCursor(ctx: Ctx, cursor: Cursor): Promise<void> {
+  const { keys } = ctx;
+  const snap = await read(ctx, {});
+  const base = decodeBase(snap.base!.value);
+  // Losing the race to another run is fine: that run saved a cursor of its own.
+  await ctx.etcd.txn({
+    compare: [{ key: keys.base(), target: "mod", result: "equal", value: snap.base!.modRevision }],
+    success: [
+      { put: { key: keys.cursor(), value: encoder.encode(JSON.stringify(cursor)) } },
+      { put: { key: keys.base(), value: encodeBase({ ...base, extra: base.extra + 1n }) } },
+    ],
+  });
+}
+

@@ -47,7 +47,9 @@ export type WriteOp =
   | { op: "check"; path: string; version: number }
   | { op: "setACL"; path: string; acl: AclEntry[]; version: number }
   /** closeSession's removal of one of the session's ephemerals: no ACL check. */
-  | { op: "reapEphemeral"; path: string };
+  | { op: "reapEphemeral"; path: string }
+  /** The scheduled removal of an empty container or expired TTL node (ZooKeeper's deleteContainer). */
+  | { op: "deleteContainer"; path: string };
 
 export type WriteResult =
   | { op: "create"; path: string; node: ZNode }
@@ -55,7 +57,8 @@ export type WriteResult =
   | { op: "setData"; path: string; node: ZNode }
   | { op: "check"; path: string }
   | { op: "setACL"; path: string; node: ZNode }
-  | { op: "reapEphemeral"; path: string };
+  | { op: "reapEphemeral"; path: string }
+  | { op: "deleteContainer"; path: string };
 
 /** Which of a znode's keys (keys.ts) a plan rewrites. */
 export type Part = "node" | "meta" | "acl";
@@ -158,7 +161,8 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       return { op: "create", path, node };
     }
     case "delete":
-    case "reapEphemeral": {
+    case "reapEphemeral":
+    case "deleteContainer": {
       if (op.op === "delete" && isSystemPath(op.path)) {
         throw new ZkError("BADARGUMENTS", `${op.path} belongs to ZooKeeper and cannot be deleted`, op.path);
       }

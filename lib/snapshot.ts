@@ -199,7 +199,8 @@ export async function read(ctx: Ctx, set: ReadSet): Promise<Snapshot> {
     if (!snap.base) {
       await bootstrap(ctx);
     } else if (snap.expired.size > 0) {
-      await reconcile(ctx, snap);
+      const done = await reconcile(ctx, snap);
+      if (done.applied) ctx.reconciledParents += done.parents;
     } else {
       ctx.sawZxid(snap.zxid);
       return snap;

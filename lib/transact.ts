@@ -26,7 +26,7 @@ export interface TransactOptions {
 export function readSetOf(ops: WriteOp[]): Set<string> {
   const paths = new Set<string>();
   for (const op of ops) {
-    if (op.op === "create" || op.op === "delete" || op.op === "reapEphemeral") paths.add(parentOf(op.path));
+    if (op.op !== "setData" && op.op !== "check" && op.op !== "setACL") paths.add(parentOf(op.path));
     if (!(op.op === "create" && isSequential(op.mode))) paths.add(op.path);
   }
   return paths;
@@ -120,6 +120,10 @@ function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, Change>, opts: Tr
     const hasElist = (after?.elist.size ?? 0) > 0;
     if (hadElist && !hasElist) out.push({ deleteRange: { key: keys.withEphemerals(path) } });
     if (hasElist && !hadElist) out.push({ put: { key: keys.withEphemerals(path), value: new Uint8Array() } });
+    const expiringBefore = before?.kind === "container" || before?.kind === "ttl";
+    const expiringAfter = after?.kind === "container" || after?.kind === "ttl";
+    if (expiringBefore && !expiringAfter) out.push({ deleteRange: { key: keys.expiring(path) } });
+    if (expiringAfter && !expiringBefore) out.push({ put: { key: keys.expiring(path), value: new Uint8Array() } });
     if (!after) {
       if (before) for (const key of [keys.node(path), keys.childMeta(path), keys.acl(path)]) out.push({ deleteRange: { key } });
       continue;

@@ -9,5 +9,5 @@ import { runMaintenance } from "../lib/maintenance.js";
 export async function runScheduled(etcd: Etcd, vars: ConfigVars): Promise<void> {
   const ctx = new Ctx(etcd, configFrom(vars));
   const summary = await runMaintenance(ctx);
-  console.log(`scheduled: ${JSON.stringify(summary)}`);
+  console.log(`scheduled: scanned ${summary.scanned}, reconciled ${summary.reconciled}, deleted ${summary.deleted}, ${summary.durationMs} ms`);
 }
