@@ -6,7 +6,7 @@
 import { OPEN_ACL_UNSAFE, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
 import type { RequestOp } from "./etcd/types.js";
-import { encodeAcl, encodeBase, encodeChildMeta, encodeNode, type AclEntry } from "./records.js";
+import { encodeAcl, encodeBase, encodeCounter, encodeNode, type AclEntry } from "./records.js";
 
 const SYSTEM_NODES: { path: string; acl: AclEntry[]; aversion: number }[] = [
   { path: "/", acl: OPEN_ACL_UNSAFE, aversion: 0 },
@@ -22,7 +22,8 @@ export async function bootstrap(ctx: Ctx): Promise<void> {
     const node = { kind: "persistent", owner: 0n, ttlMs: 0, version: 0, ctime: 0, mtime: 0, czxid: 0n, mzxid: 0n, off: 0n, data: new Uint8Array() } as const;
     success.push(
       { put: { key: keys.node(path), value: encodeNode(node) } },
-      { put: { key: keys.childMeta(path), value: encodeChildMeta({ pzxid: 0n, seq: 0, off: 0n, elist: new Map() }) } },
+      { put: { key: keys.creations(path), value: encodeCounter({ adj: 0, off: 0n, pzxid: 0n }) } },
+      { put: { key: keys.deletions(path), value: encodeCounter({ adj: 0, off: 0n, pzxid: 0n }) } },
       { put: { key: keys.acl(path), value: encodeAcl({ acl, aversion }) } },
     );
   }

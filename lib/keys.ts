@@ -1,14 +1,15 @@
 // The etcd key layout, in one place. Every key starts with the tenant prefix.
 //
 //   n/<depth><path>   znode: stat header + data (lease-bound for ephemerals)
-//   c<path>           child metadata of a znode: cversion, pzxid, sequence counter
+//   c<path>           child creations: etcd's version of this key counts them (the
+//                     sequence counter), its mod revision is the last one's zxid
+//   d<path>           child deletions: its mod revision is the last one's zxid
 //   a<path>           ACL and aversion
 //   s/<session>       session marker, bound to the session's lease
 //   o/<session><path> ephemeral owned by a session (lease-bound): getEphemerals, close
-//   e/<depth><path>   ephemeral, listed under its parent (lease-bound, the "ekey"):
-//                     an entry of the parent's elist whose ekey is gone has expired
-//   x<path>           present while a znode's elist is not empty: what the
-//                     scheduled reconciliation scans
+//   e/<depth><path>   ephemeral, listed under its parent (lease-bound, the "ekey")
+//   l/<depth><path>   the parent's elist entry for an ephemeral child (no lease):
+//                     an entry whose ekey is gone has expired and awaits reconciliation
 //   k<path>           a container or TTL node: what the scheduled clean-up scans
 //   m/cursor          where the scheduled scans resume
 //   m/base            created by the bootstrap txn: its create revision is zxid 0;
@@ -17,7 +18,11 @@
 //                     txn, a multi of checks), so it still spends a zxid
 //
 // Node keys carry the depth so that the direct children of a znode are one
-// contiguous prefix: listing and counting children is a single range.
+// contiguous prefix: listing and counting children is a single range (ekeys and
+// elist entries likewise). Child creations and deletions each have a key that
+// concurrent writers can bump without reading it first (etcd counts the
+// versions), so creating or deleting different children of one parent does not
+// make writers collide.
 import { depth } from "./path.js";
 import { prefixEnd } from "./etcd/types.js";
 
@@ -47,12 +52,22 @@ export class Keys {
     return this.childRange("e/", path);
   }
 
-  withEphemerals(path: string): string {
-    return `${this.prefix}x${path}`;
+  elistEntry(path: string): string {
+    return `${this.prefix}l/${depth(path)}${path}`;
   }
 
-  allWithEphemerals(): Range {
-    return this.range("x");
+  /** The elist of `path`: one entry per ephemeral child, live or expired. */
+  elist(path: string): Range {
+    return this.childRange("l/", path);
+  }
+
+  allElistEntries(): Range {
+    return this.range("l/");
+  }
+
+  /** Path of the ephemeral an elist entry stands for. */
+  elistEntryPath(key: string): string {
+    return key.slice(this.prefix.length + 2).replace(/^\d+/, "");
   }
 
   private childRange(kind: string, path: string): Range {
@@ -69,8 +84,12 @@ export class Keys {
     return this.range("n/");
   }
 
-  childMeta(path: string): string {
+  creations(path: string): string {
     return `${this.prefix}c${path}`;
+  }
+
+  deletions(path: string): string {
+    return `${this.prefix}d${path}`;
   }
 
   acl(path: string): string {
@@ -111,8 +130,8 @@ export class Keys {
     return this.range("k");
   }
 
-  /** Path of a znode from its withEphemerals or expiring key. */
-  indexedPath(key: string): string {
+  /** Path of a znode from its expiring key. */
+  expiringPath(key: string): string {
     return key.slice(this.prefix.length + 1);
   }
 

@@ -1,7 +1,7 @@
 // The scheduled run: what nobody's read triggers. It reconciles parents whose
 // ephemeral children expired, and removes empty containers and expired TTL
 // nodes as ZooKeeper 3.8's ContainerManager does. Each run examines at most
-// `scheduleBatch` znodes per scan and resumes next time from a cursor kept in
+// `scheduleBatch` keys per scan and resumes next time from a cursor kept in
 // etcd, so a run's cost never grows with the tree.
 import type { Ctx } from "./context.js";
 import type { Range } from "./keys.js";
@@ -9,8 +9,9 @@ import { decodeBase, encodeBase } from "./records.js";
 import { read } from "./snapshot.js";
 import { transact } from "./transact.js";
 import { ZkError } from "./errors.js";
+import { parentOf } from "./path.js";
 
-/** Znodes per snapshot read: six ranges each stay inside etcd's default 128 ops per txn. */
+/** Znodes per snapshot read: seven ranges each stay inside etcd's default 128 ops per txn. */
 const CHUNK = 16;
 
 export interface MaintenanceSummary {
@@ -29,14 +30,14 @@ interface Cursor {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Up to `limit` indexed paths after `after`, and where the next run starts. */
-async function page(ctx: Ctx, range: Range, after: string, limit: number): Promise<{ paths: string[]; next: string }> {
+/** Up to `limit` keys of `range` after `after`, as paths, and where the next run starts. */
+async function page(ctx: Ctx, range: Range, after: string, limit: number, pathOf: (key: string) => string): Promise<{ paths: string[]; next: string }> {
   const key = after === "" ? range.key : after + "\0";
   const resp = await ctx.etcd.txn({ success: [{ range: { key, rangeEnd: range.rangeEnd, keysOnly: true, limit } }] });
   const r = resp.responses[0]!;
   const kvs = "range" in r ? r.range.kvs : [];
   const more = "range" in r && r.range.more;
-  return { paths: kvs.map((kv) => ctx.keys.indexedPath(kv.key)), next: more ? kvs[kvs.length - 1]!.key : "" };
+  return { paths: kvs.map((kv) => pathOf(kv.key)), next: more ? kvs[kvs.length - 1]!.key : "" };
 }
 
 function chunks<T>(xs: T[], n: number): T[][] {
@@ -54,11 +55,13 @@ export async function runMaintenance(ctx: Ctx): Promise<MaintenanceSummary> {
   const cursor: Cursor = stored ? JSON.parse(decoder.decode(stored.value)) : { ephemerals: "", expiring: "" };
   const limit = ctx.config.scheduleBatch;
 
-  // Reading a parent reconciles it (snapshot.ts).
-  const parents = await page(ctx, keys.allWithEphemerals(), cursor.ephemerals, limit);
-  for (const chunk of chunks(parents.paths, CHUNK)) await read(ctx, { paths: chunk });
+  // Elist entries, in key order, come grouped by parent. Reading a parent
+  // reconciles it (snapshot.ts).
+  const entries = await page(ctx, keys.allElistEntries(), cursor.ephemerals, limit, (k) => parentOf(keys.elistEntryPath(k)));
+  const parents = [...new Set(entries.paths)];
+  for (const chunk of chunks(parents, CHUNK)) await read(ctx, { paths: chunk });
 
-  const expiring = await page(ctx, keys.allExpiring(), cursor.expiring, limit);
+  const expiring = await page(ctx, keys.allExpiring(), cursor.expiring, limit, (k) => keys.expiringPath(k));
   let deleted = 0;
   for (const chunk of chunks(expiring.paths, CHUNK)) {
     const snap = await read(ctx, { paths: chunk });
@@ -78,9 +81,9 @@ export async function runMaintenance(ctx: Ctx): Promise<MaintenanceSummary> {
     }
   }
 
-  const next: Cursor = { ephemerals: parents.next, expiring: expiring.next };
+  const next: Cursor = { ephemerals: entries.next, expiring: expiring.next };
   if (next.ephemerals !== cursor.ephemerals || next.expiring !== cursor.expiring) await saveCursor(ctx, next);
-  return { scanned: parents.paths.length + expiring.paths.length, reconciled: ctx.reconciledParents, deleted, durationMs: ctx.now() - started };
+  return { scanned: entries.paths.length + expiring.paths.length, reconciled: ctx.reconciledParents, deleted, durationMs: ctx.now() - started };
 }
 
 /** The cursor is not a ZooKeeper txn: it moves the zxid offset in the same write. */

@@ -6,7 +6,7 @@ import { checkAcl, fixupAcl, PERMS } from "./acl.js";
 import type { Caller } from "./context.js";
 import type { Bytes } from "./etcd/types.js";
 import { ZkError, type OpResultCode } from "./errors.js";
-import { basename, isSystemPath, parentOf } from "./path.js";
+import { isSystemPath, parentOf } from "./path.js";
 import type { AclEntry, NodeKind } from "./records.js";
 import type { Snapshot } from "./snapshot.js";
 import type { ZNode } from "./stat.js";
@@ -60,8 +60,8 @@ export type WriteResult =
   | { op: "reapEphemeral"; path: string }
   | { op: "deleteContainer"; path: string };
 
-/** Which of a znode's keys (keys.ts) a plan rewrites. */
-export type Part = "node" | "meta" | "acl";
+/** A znode's keys (keys.ts): its node key, creations and deletions counters, ACL. */
+export type Part = "node" | "c" | "d" | "acl";
 
 export interface Change {
   before: ZNode | null;
@@ -69,8 +69,17 @@ export interface Change {
   parts: Set<Part>;
 }
 
+/**
+ * What a plan relied on in one of a znode's keys, so the commit checks no
+ * more than that: that the znode is the same incarnation (`identity`), that
+ * the key holds what was read though others may have bumped it (`value`: the
+ * counters, which writers bump blindly), or that it is untouched (`exact`).
+ */
+export type Dependency = "identity" | "value" | "exact";
+const STRENGTH: Record<Dependency, number> = { identity: 0, value: 1, exact: 2 };
+
 export type Plan =
-  | { ok: true; results: WriteResult[]; changes: Map<string, Change>; assumedAbsent: Set<string> }
+  | { ok: true; results: WriteResult[]; changes: Map<string, Change>; deps: Map<string, Map<Part, Dependency>>; assumedAbsent: Set<string> }
   | { ok: false; error: ZkError; assumedAbsent: Set<string> };
 
 /** The plan needs znodes the snapshot did not load; read them and plan again. */
@@ -99,6 +108,16 @@ class Working {
     if (!assumeAbsent) throw new NeedPaths([path, parentOf(path)]);
     this.assumedAbsent.add(path);
     return null;
+  }
+
+  readonly deps = new Map<string, Map<Part, Dependency>>();
+
+  /** The plan relies on `part` of `path` as `dep` says (the strongest need wins). */
+  need(path: string, part: Part, dep: Dependency): void {
+    const parts = this.deps.get(path) ?? new Map<Part, Dependency>();
+    const had = parts.get(part);
+    if (had === undefined || STRENGTH[dep] > STRENGTH[had]) parts.set(part, dep);
+    this.deps.set(path, parts);
   }
 
   set(path: string, after: ZNode | null, ...parts: Part[]): void {
@@ -133,6 +152,12 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       checkAcl(parent.acl, PERMS.CREATE, caller.ids, parentPath);
       const path = isSequential(op.mode) ? op.path + pad10(parent.seq) : op.path;
       if (w.get(path, isSequential(op.mode))) throw new ZkError("NODEEXISTS", `${path} already exists`, path);
+      // Creating different children of one parent at once must not collide: only
+      // a sequential name depends on the exact count of creations.
+      w.need(parentPath, "node", "identity");
+      w.need(parentPath, "acl", "exact");
+      w.need(parentPath, "c", isSequential(op.mode) ? "exact" : "value");
+      w.need(path, "node", "exact");
       if (parent.kind === "ephemeral") {
         throw new ZkError("NOCHILDRENFOREPHEMERALS", `${parentPath} is ephemeral and cannot have children`, path);
       }
@@ -149,15 +174,13 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
         version: 0,
         aversion: 0,
         seq: 0,
-        elist: new Map(),
         data: op.data,
         acl,
         numChildren: 0,
       };
-      w.set(path, node, "node", "meta", "acl");
-      const elist = new Map(parent.elist);
-      if (node.kind === "ephemeral") elist.set(basename(path), { session: node.owner, created: null });
-      w.set(parentPath, { ...childrenChanged(parent, +1), elist }, "meta");
+      // Both counters exist from the start, so writers can bump them blindly.
+      w.set(path, node, "node", "c", "d", "acl");
+      w.set(parentPath, childrenChanged(parent, +1), "c");
       return { op: "create", path, node };
     }
     case "delete":
@@ -172,16 +195,20 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       const node = mustExist(w.get(op.path), op.path);
       if (op.op === "delete") checkVersion(op.version, node.version, op.path);
       if (node.numChildren > 0) throw new ZkError("NOTEMPTY", `${op.path} has children`, op.path);
-      w.set(op.path, null, "node", "meta", "acl");
-      const elist = new Map(parent.elist);
-      elist.delete(basename(op.path));
-      w.set(parentPath, { ...childrenChanged(parent, -1), elist }, "meta");
+      w.need(parentPath, "node", "identity");
+      if (op.op === "delete") w.need(parentPath, "acl", "exact");
+      w.need(parentPath, "d", "value");
+      w.need(op.path, "node", "exact");
+      w.need(op.path, "c", "exact"); // still childless
+      w.set(op.path, null, "node", "c", "d", "acl");
+      w.set(parentPath, childrenChanged(parent, -1), "d");
       return { op: op.op, path: op.path };
     }
     case "setData": {
       const node = mustExist(w.get(op.path), op.path);
       checkAcl(node.acl, PERMS.WRITE, caller.ids, op.path);
       checkVersion(op.version, node.version, op.path);
+      needWholeStat(w, op.path);
       const after: ZNode = { ...node, data: op.data, version: node.version + 1, mzxid: null, mtime: now };
       w.set(op.path, after, "node");
       return { op: "setData", path: op.path, node: after };
@@ -190,6 +217,8 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       const node = mustExist(w.get(op.path), op.path);
       checkAcl(node.acl, PERMS.READ, caller.ids, op.path);
       checkVersion(op.version, node.version, op.path);
+      w.need(op.path, "node", "exact");
+      w.need(op.path, "acl", "exact");
       return { op: "check", path: op.path };
     }
     case "setACL": {
@@ -199,11 +228,17 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       if (op.version !== -1 && op.version !== node.aversion) {
         throw new ZkError("BADVERSION", `aversion ${op.version} does not match ${op.path}'s aversion ${node.aversion}`, op.path);
       }
+      needWholeStat(w, op.path);
       const after: ZNode = { ...node, acl, aversion: node.aversion + 1 };
       w.set(op.path, after, "acl");
       return { op: "setACL", path: op.path, node: after };
     }
   }
+}
+
+/** The op answers with the znode's Stat: every field must still hold at commit. */
+function needWholeStat(w: Working, path: string): void {
+  for (const part of ["node", "c", "d", "acl"] as const) w.need(path, part, "exact");
 }
 
 function childrenChanged(parent: ZNode, delta: 1 | -1): ZNode {
@@ -233,5 +268,5 @@ export function plan(snap: Snapshot, ops: WriteOp[], caller: Caller, now: number
       return { ok: false, error: new ZkError(e.code, e.message, e.path, codes), assumedAbsent: w.assumedAbsent };
     }
   }
-  return { ok: true, results, changes: w.changes, assumedAbsent: w.assumedAbsent };
+  return { ok: true, results, changes: w.changes, deps: w.deps, assumedAbsent: w.assumedAbsent };
 }

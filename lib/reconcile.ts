@@ -1,17 +1,18 @@
 // Reconciliation: what ZooKeeper's closeSession does to a parent that etcd's
 // lease expiry does not. etcd deletes an expired session's keys and touches
-// nothing else, so a parent keeps its ephemeral children in its elist after
-// they are gone. Here the parent's pzxid moves to the zxid of the revision in
-// which etcd deleted them, and the entries leave the elist. (cversion and
+// nothing else, so a parent's elist keeps entries for ephemeral children that
+// are gone. Here the parent's pzxid moves to the zxid of the revision in which
+// etcd deleted them, and the entries leave the elist. (cversion and
 // numChildren need nothing: stat.ts derives them from the live children.)
 //
 // The write is not a ZooKeeper txn, so it bumps the zxid offset in the same
 // transaction: zxids stay dense. It is guarded by the parents' child metadata
 // and the offset key, so racing reconcilers (readers, the cron) apply it once.
+// Compare the entries (elist keys) and the parents' deletions counters.
 import type { Ctx } from "./context.js";
-import { EtcdCompactedError, type KeyValue, type RequestOp } from "./etcd/types.js";
+import { EtcdCompactedError, type Compare, type KeyValue, type RequestOp } from "./etcd/types.js";
 import { join } from "./path.js";
-import { decodeBase, encodeBase, encodeChildMeta, offsetOf } from "./records.js";
+import { decodeBase, encodeBase, encodeCounter, offsetOf } from "./records.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** Probes per round trip: two ranges each, inside etcd's default 128 ops per txn. */
@@ -69,30 +70,34 @@ export async function reconcile(ctx: Ctx, snap: Snapshot): Promise<Reconciled> {
   let fallbacks = 0;
   let children = 0;
   const success: RequestOp[] = [];
-  const compare = [{ key: keys.base(), target: "mod" as const, result: "equal" as const, value: snap.base!.modRevision }];
+  const compare: Compare[] = [{ key: keys.base(), target: "mod", result: "equal", value: snap.base!.modRevision }];
   for (const [path, names] of snap.expired) {
     const node = snap.nodes.get(path)!;
+    const elist = snap.elists.get(path)!;
     let pzxid = node.pzxid!;
     // One lease expiry deletes all of a session's keys in one revision: probe one per session.
     const probed = new Map<bigint, bigint | null>();
     for (const name of names) {
-      const entry = node.elist.get(name)!;
+      const entry = elist.get(name)!;
       if (!probed.has(entry.session)) {
-        probed.set(entry.session, await deletionZxid(ctx, keys.ekey(join(path, name)), entry.created!, snap.revision, snap.off));
+        probed.set(entry.session, await deletionZxid(ctx, keys.ekey(join(path, name)), entry.created, snap.revision, snap.off));
       }
       // Compacted history: the read that found it gone is the earliest revision
       // proven to follow the deletion. Order holds; exactness is lost, and counted.
       const zxid = probed.get(entry.session) ?? snap.zxid;
       if (zxid > pzxid) pzxid = zxid;
       children++;
+      // Each entry goes once: a racing reconciler that removed it first wins.
+      compare.push({ key: entry.key, target: "mod", result: "equal", value: entry.modRevision });
+      success.push({ deleteRange: { key: entry.key } });
     }
     fallbacks += [...probed.values()].filter((z) => z === null).length;
-    const elist = new Map(node.elist);
-    for (const name of names) elist.delete(name);
-    const metaKey = keys.childMeta(path);
-    compare.push({ key: metaKey, target: "mod", result: "equal", value: snap.modRevisions.get(metaKey)! });
-    success.push({ put: { key: metaKey, value: encodeChildMeta({ pzxid, seq: node.seq, off: snap.off, elist }) } });
-    if (elist.size === 0) success.push({ deleteRange: { key: keys.withEphemerals(path) } });
+    // The parent's deletions counter carries the new pzxid; guarded, so a
+    // concurrent delete of another child (a later zxid) is never overwritten.
+    const deletions = keys.deletions(path);
+    const seen = snap.observed.get(deletions);
+    compare.push({ key: deletions, target: "mod", result: "equal", value: seen?.modRevision ?? 0n });
+    success.push({ put: { key: deletions, value: encodeCounter({ adj: 0, off: snap.off, pzxid }) } });
   }
   success.push({ put: { key: keys.base(), value: encodeBase({ extra: base.extra + 1n, compactedFallbacks: base.compactedFallbacks + fallbacks }) } });
   const resp = await ctx.etcd.txn({ compare, success });

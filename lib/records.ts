@@ -23,21 +23,16 @@ export interface NodeRecord {
   data: Bytes;
 }
 
-/** An ephemeral child, as its parent's elist remembers it. */
-export interface ElistEntry {
-  session: bigint;
-  /** Revision that created it; null: this write's. */
-  created: bigint | null;
-}
-
-export interface ChildMetaRecord {
-  /** null: this write's zxid. */
-  pzxid: bigint | null;
-  /** Child creations so far (stat.ts explains the reported cversion). */
-  seq: number;
+/**
+ * A creations or deletions key (keys.ts). Its zxid is its mod revision's
+ * unless `pzxid` says otherwise (a reconciliation, which is no ZooKeeper txn).
+ * For creations, the count is the key's etcd version − 1 + `adj`: a txn that
+ * creates several children of one parent bumps the version only once.
+ */
+export interface CounterRecord {
+  adj: number;
   off: bigint;
-  /** The ephemeral children, by name (DESIGN.md: elist). */
-  elist: Map<string, ElistEntry>;
+  pzxid: bigint | null;
 }
 
 export interface AclEntry {
@@ -107,20 +102,22 @@ export function decodeNode(value: Bytes): NodeRecord {
   };
 }
 
-export function encodeChildMeta(r: ChildMetaRecord): Bytes {
-  const el = r.elist.size ? Object.fromEntries([...r.elist].map(([name, e]) => [name, [e.session, e.created ?? undefined]])) : undefined;
-  return json({ pz: r.pzxid ?? undefined, seq: r.seq, off: r.off, el });
+export function encodeCounter(r: CounterRecord): Bytes {
+  return json({ adj: r.adj || undefined, off: r.off, pz: r.pzxid ?? undefined });
 }
 
-export function decodeChildMeta(value: Bytes): ChildMetaRecord {
+export function decodeCounter(value: Bytes): CounterRecord {
   const h = JSON.parse(decoder.decode(value));
-  const elist = new Map<string, ElistEntry>(
-    Object.entries((h.el ?? {}) as Record<string, [string, string | null]>).map(([name, [session, created]]) => [
-      name,
-      { session: BigInt(session), created: bigOrNull(created) },
-    ]),
-  );
-  return { pzxid: bigOrNull(h.pz), seq: h.seq, off: BigInt(h.off), elist };
+  return { adj: h.adj ?? 0, off: BigInt(h.off), pzxid: bigOrNull(h.pz) };
+}
+
+/** The elist entry of an ephemeral child: its session (the key's create revision is when). */
+export function encodeElistEntry(session: bigint): Bytes {
+  return json({ s: session });
+}
+
+export function decodeElistEntry(value: Bytes): bigint {
+  return BigInt(JSON.parse(decoder.decode(value)).s);
 }
 
 export function encodeAcl(r: AclRecord): Bytes {

@@ -3,8 +3,9 @@
 // write that follows can be guarded by exactly what it was decided on.
 import type { Ctx } from "./context.js";
 import type { Bytes, KeyValue, RangeRequest, RangeResponse, RequestOp, ResponseOp } from "./etcd/types.js";
-import { decodeAcl, decodeChildMeta, decodeNode, offsetOf, resolveZxid } from "./records.js";
+import { decodeAcl, decodeCounter, decodeElistEntry, decodeNode, offsetOf, resolveZxid } from "./records.js";
 import type { ZNode } from "./stat.js";
+import { basename } from "./path.js";
 import { bootstrap } from "./bootstrap.js";
 import { ZkError } from "./errors.js";
 import { reconcile } from "./reconcile.js";
@@ -18,6 +19,14 @@ export interface ReadSet {
   sessions?: Iterable<bigint>;
   /** Sessions whose ephemerals to list. */
   ephemeralsOf?: Iterable<bigint>;
+}
+
+/** An elist entry as read: whose ephemeral it was, and when it was created. */
+export interface ElistSeen {
+  key: string;
+  session: bigint;
+  created: bigint;
+  modRevision: bigint;
 }
 
 /** A read set with its members deduplicated. */
@@ -56,10 +65,12 @@ export class Snapshot {
   readonly sessions = new Map<bigint, boolean>();
   readonly sessionValues = new Map<bigint, Bytes>();
   readonly ephemerals = new Map<bigint, string[]>();
+  /** Elists of loaded znodes that have any: child name → its entry. */
+  readonly elists = new Map<string, Map<string, ElistSeen>>();
   /** Loaded znodes whose elist names ephemerals that are gone: they await reconciliation. */
   readonly expired = new Map<string, string[]>();
-  /** Every key read, with the mod revision seen (0: absent). */
-  readonly modRevisions = new Map<string, bigint>();
+  /** Every single key read (null: absent), for the guards of the write that follows. */
+  readonly observed = new Map<string, KeyValue | null>();
 
   constructor(readonly set: KeySet) {}
 
@@ -88,36 +99,27 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
   const { keys } = ctx;
   const batch = new ReadBatch();
   const snap = new Snapshot(set);
-  const seen = (key: string, kv: KeyValue | undefined) => snap.modRevisions.set(key, kv?.modRevision ?? 0n);
+  const seen = (key: string, kv: KeyValue | undefined) => snap.observed.set(key, kv ?? null);
+  const single = (key: string, onKv: (kv: KeyValue | undefined) => void) =>
+    batch.range({ key }, (r) => {
+      seen(key, r.kvs[0]);
+      onKv(r.kvs[0]);
+    });
 
-  batch.range({ key: keys.base() }, (r) => {
-    snap.base = r.kvs[0] ?? null;
-    seen(keys.base(), r.kvs[0]);
-  });
-  const loaded: { path: string; node?: KeyValue; meta?: KeyValue; acl?: KeyValue; count: number; live: Set<string> }[] = [];
+  single(keys.base(), (kv) => (snap.base = kv ?? null));
+  const loaded: { path: string; kvs: Partial<Record<"node" | "c" | "d" | "acl", KeyValue>>; count: number; live: Set<string>; elist: KeyValue[] }[] = [];
   for (const path of set.paths) {
-    const entry: (typeof loaded)[number] = { path, count: 0, live: new Set() };
+    const entry: (typeof loaded)[number] = { path, kvs: {}, count: 0, live: new Set(), elist: [] };
     loaded.push(entry);
-    batch.range({ key: keys.node(path) }, (r) => {
-      entry.node = r.kvs[0];
-      seen(keys.node(path), r.kvs[0]);
-    });
-    batch.range({ key: keys.childMeta(path) }, (r) => {
-      entry.meta = r.kvs[0];
-      seen(keys.childMeta(path), r.kvs[0]);
-    });
-    batch.range({ key: keys.acl(path) }, (r) => {
-      entry.acl = r.kvs[0];
-      seen(keys.acl(path), r.kvs[0]);
-    });
-    batch.range({ ...keys.children(path), countOnly: true }, (r) => {
-      entry.count = Number(r.count);
-    });
-    // Usually empty: the check for expired ephemerals costs no extra round trip.
+    single(keys.node(path), (kv) => (entry.kvs.node = kv));
+    single(keys.creations(path), (kv) => (entry.kvs.c = kv));
+    single(keys.deletions(path), (kv) => (entry.kvs.d = kv));
+    single(keys.acl(path), (kv) => (entry.kvs.acl = kv));
+    batch.range({ ...keys.children(path), countOnly: true }, (r) => (entry.count = Number(r.count)));
+    // Usually empty both: finding expired ephemerals costs no extra round trip.
     const ekeys = keys.ekeys(path);
-    batch.range({ ...ekeys, keysOnly: true }, (r) => {
-      entry.live = new Set(r.kvs.map((kv) => keys.childName(ekeys, kv.key)));
-    });
+    batch.range({ ...ekeys, keysOnly: true }, (r) => (entry.live = new Set(r.kvs.map((kv) => keys.childName(ekeys, kv.key)))));
+    batch.range(keys.elist(path), (r) => (entry.elist = r.kvs));
   }
   for (const path of set.childrenOf) {
     const range = keys.children(path);
@@ -126,10 +128,9 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
     });
   }
   for (const id of set.sessions) {
-    batch.range({ key: keys.session(id) }, (r) => {
-      snap.sessions.set(id, r.kvs.length > 0);
-      if (r.kvs[0]) snap.sessionValues.set(id, r.kvs[0].value);
-      seen(keys.session(id), r.kvs[0]);
+    single(keys.session(id), (kv) => {
+      snap.sessions.set(id, kv !== undefined);
+      if (kv) snap.sessionValues.set(id, kv.value);
     });
   }
   for (const id of set.ephemeralsOf) {
@@ -147,9 +148,15 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
       if (snap.base) {
         snap.off = offsetOf(snap.base);
         for (const e of loaded) {
-          const node = loadNode(e.path, e.node, e.meta, e.acl, e.count);
-          snap.nodes.set(e.path, node);
-          const expired = node ? [...node.elist.keys()].filter((name) => !e.live.has(name)) : [];
+          snap.nodes.set(e.path, loadNode(e.path, e.kvs, e.count));
+          if (e.elist.length === 0) continue;
+          const elist = new Map<string, ElistSeen>();
+          for (const kv of e.elist) {
+            const name = basename(keys.elistEntryPath(kv.key));
+            elist.set(name, { key: kv.key, session: decodeElistEntry(kv.value), created: kv.createRevision, modRevision: kv.modRevision });
+          }
+          snap.elists.set(e.path, elist);
+          const expired = [...elist.keys()].filter((name) => !e.live.has(name));
           if (expired.length > 0) snap.expired.set(e.path, expired);
         }
       }
@@ -158,13 +165,20 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
   };
 }
 
-function loadNode(path: string, nodeKv?: KeyValue, metaKv?: KeyValue, aclKv?: KeyValue, numChildren = 0): ZNode | null {
-  // The three keys of a znode are written and deleted together; a node key alone
-  // decides existence.
-  if (!nodeKv || !metaKv || !aclKv) return null;
+/** A counter key's zxid: explicit, or its write's (records.ts). */
+function counterZxid(kv: KeyValue): bigint {
+  const r = decodeCounter(kv.value);
+  return resolveZxid(r.pzxid, kv, r.off);
+}
+
+function loadNode(path: string, kvs: Partial<Record<"node" | "c" | "d" | "acl", KeyValue>>, numChildren: number): ZNode | null {
+  // A znode's keys are written and deleted together.
+  const { node: nodeKv, c, d, acl: aclKv } = kvs;
+  if (!nodeKv || !c || !d || !aclKv) return null;
   const node = decodeNode(nodeKv.value);
-  const meta = decodeChildMeta(metaKv.value);
   const acl = decodeAcl(aclKv.value);
+  const zc = counterZxid(c);
+  const zd = counterZxid(d);
   return {
     path,
     kind: node.kind,
@@ -172,13 +186,12 @@ function loadNode(path: string, nodeKv?: KeyValue, metaKv?: KeyValue, aclKv?: Ke
     ttlMs: node.ttlMs,
     czxid: resolveZxid(node.czxid, nodeKv, node.off),
     mzxid: resolveZxid(node.mzxid, nodeKv, node.off),
-    pzxid: resolveZxid(meta.pzxid, metaKv, meta.off),
+    pzxid: zc > zd ? zc : zd,
     ctime: node.ctime,
     mtime: node.mtime,
     version: node.version,
     aversion: acl.aversion,
-    seq: meta.seq,
-    elist: new Map([...meta.elist].map(([name, e]) => [name, { session: e.session, created: e.created ?? metaKv.modRevision }])),
+    seq: Number(c.version) - 1 + decodeCounter(c.value).adj,
     data: node.data,
     acl: acl.acl,
     numChildren,

@@ -1,6 +1,6 @@
 // The znode as ZooKeeper sees it, and its Stat.
 import type { Bytes } from "./etcd/types.js";
-import type { AclEntry, ElistEntry, NodeKind } from "./records.js";
+import type { AclEntry, NodeKind } from "./records.js";
 
 export interface ZNode {
   path: string;
@@ -21,8 +21,6 @@ export interface ZNode {
    * copyStat), which counts every creation and deletion, expiries included.
    */
   seq: number;
-  /** Ephemeral children by name; `created` resolved to a revision once stored. */
-  elist: Map<string, ElistEntry>;
   data: Bytes;
   acl: AclEntry[];
   numChildren: number;

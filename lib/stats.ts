@@ -10,8 +10,8 @@ export interface ServiceStats {
   ephemeralCount: number;
   liveSessions: number;
   lastZxid: bigint;
-  /** Znodes with ephemeral children: what reconciliation watches over. */
-  parentsWithEphemerals: number;
+  /** Ephemeral children whose expiry no parent has been reconciled for yet. */
+  pendingReconciliations: number;
   /** Writes that were not ZooKeeper txns (reconciliations): the zxid offset. */
   nonZooKeeperWrites: bigint;
   /** Reconciliations that found the deletion's revision compacted (pzxid then approximate). */
@@ -28,10 +28,10 @@ export async function serviceStats(ctx: Ctx): Promise<ServiceStats> {
       { range: { ...keys.allNodes(), countOnly: true } },
       { range: { ...keys.allOwned(), countOnly: true } },
       { range: { ...keys.allSessions(), countOnly: true } },
-      { range: { ...keys.allWithEphemerals(), countOnly: true } },
+      { range: { ...keys.allElistEntries(), countOnly: true } },
     ],
   });
-  const [base, nodes, owned, sessions, parents] = resp.responses.map((r) => ("range" in r ? r.range : { kvs: [], count: 0n }));
+  const [base, nodes, owned, sessions, entries] = resp.responses.map((r) => ("range" in r ? r.range : { kvs: [], count: 0n }));
   if (!base!.kvs[0]) {
     await read(ctx, {}); // bootstraps, so a fresh store reports ZooKeeper's system nodes
     return serviceStats(ctx);
@@ -44,7 +44,8 @@ export async function serviceStats(ctx: Ctx): Promise<ServiceStats> {
     ephemeralCount: Number(owned!.count),
     liveSessions: Number(sessions!.count),
     lastZxid,
-    parentsWithEphemerals: Number(parents!.count),
+    // Every live ephemeral has an elist entry; the rest are expired, unreconciled.
+    pendingReconciliations: Number(entries!.count) - Number(owned!.count),
     nonZooKeeperWrites: record.extra,
     compactedFallbacks: record.compactedFallbacks,
     etcdRoundTrips: ctx.etcd.roundTrips(),

@@ -1,13 +1,12 @@
 // Runs ZooKeeper write ops as one guarded etcd transaction: read a snapshot,
-// plan in memory, commit guarded by the mod revision of every key the plan was
-// decided on. A lost race re-reads in the same round trip (the failure branch)
+// plan in memory, commit guarded by what the plan was decided on. A lost race re-reads in the same round trip (the failure branch)
 // and plans again. A failed op still commits: ZooKeeper's error txn spends a zxid.
 import type { Ctx } from "./context.js";
 import type { Compare, RequestOp } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { parentOf } from "./path.js";
-import { NeedPaths, plan, isSequential, type Change, type WriteOp, type WriteResult } from "./plan.js";
-import { encodeAcl, encodeChildMeta, encodeNode } from "./records.js";
+import { NeedPaths, plan, isSequential, type Change, type Part, type Plan, type WriteOp, type WriteResult } from "./plan.js";
+import { encodeAcl, encodeCounter, encodeElistEntry, encodeNode } from "./records.js";
 import { normalize, planRead, read, type ReadSet, type Snapshot } from "./snapshot.js";
 
 export interface Committed {
@@ -68,7 +67,7 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
       snap = await read(ctx, set);
       continue;
     }
-    const compare = guards(ctx, snap, decided.assumedAbsent);
+    const compare = guards(ctx, snap, decided, opts, session);
     const success = decided.ok ? writes(ctx, snap, decided.changes, opts) : [];
     // A txn that changes nothing (failed ops, a multi of checks) still spends a zxid.
     if (success.length === 0) success.push({ put: { key: ctx.keys.txnMarker(), value: new Uint8Array() } });
@@ -99,10 +98,56 @@ function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
 }
 
-function guards(ctx: Ctx, snap: Snapshot, assumedAbsent: Set<string>): Compare[] {
+function keyOf(ctx: Ctx, path: string, part: Part): string {
+  const { keys } = ctx;
+  switch (part) {
+    case "node":
+      return keys.node(path);
+    case "c":
+      return keys.creations(path);
+    case "d":
+      return keys.deletions(path);
+    case "acl":
+      return keys.acl(path);
+  }
+}
+
+/**
+ * The compares a commit needs. A failed plan relies on everything it read;
+ * a successful one on what its ops declared (plan.ts), so writers touching
+ * different children of one parent do not collide.
+ */
+function guards(ctx: Ctx, snap: Snapshot, decided: Plan, opts: TransactOptions, session: bigint | undefined): Compare[] {
+  const { keys } = ctx;
   const compare: Compare[] = [];
-  for (const [key, rev] of snap.modRevisions) compare.push({ key, target: "mod", result: "equal", value: rev });
-  for (const path of assumedAbsent) compare.push({ key: ctx.keys.node(path), target: "mod", result: "equal", value: 0n });
+  const absent = (key: string): Compare => ({ key, target: "mod", result: "equal", value: 0n });
+  const exact = (key: string): Compare => {
+    const kv = snap.observed.get(key);
+    return kv ? { key, target: "mod", result: "equal", value: kv.modRevision } : absent(key);
+  };
+  for (const path of decided.assumedAbsent) compare.push(absent(keys.node(path)));
+  if (!decided.ok) {
+    for (const key of snap.observed.keys()) compare.push(exact(key));
+    return compare;
+  }
+  // Every write stores the zxid offset it was decided with.
+  compare.push(exact(keys.base()));
+  if (session !== undefined) {
+    const key = keys.session(session);
+    // A close must see every ephemeral (each create rewrites the session key);
+    // anyone else needs the session alive.
+    compare.push(session === opts.closeSession ? exact(key) : { key, target: "version", result: "greater", value: 0n });
+  }
+  for (const [path, parts] of decided.deps) {
+    for (const [part, dep] of parts) {
+      const key = keyOf(ctx, path, part);
+      const kv = snap.observed.get(key);
+      if (!kv) compare.push(absent(key));
+      else if (dep === "exact") compare.push(exact(key));
+      else if (dep === "value") compare.push({ key, target: "value", result: "equal", value: kv.value });
+      else compare.push({ key, target: "create", result: "equal", value: kv.createRevision });
+    }
+  }
   return compare;
 }
 
@@ -110,38 +155,43 @@ function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, Change>, opts: Tr
   const { keys } = ctx;
   const out: RequestOp[] = [];
   const touchedSessions = new Set<bigint>();
+  const empty = new Uint8Array();
   for (const [path, { before, after, parts }] of changes) {
     const ownedBefore = before?.kind === "ephemeral" ? before.owner : null;
     const ownedAfter = after?.kind === "ephemeral" ? after.owner : null;
     if (ownedBefore !== null && ownedBefore !== ownedAfter) {
-      out.push({ deleteRange: { key: keys.owned(ownedBefore, path) } }, { deleteRange: { key: keys.ekey(path) } });
+      for (const key of [keys.owned(ownedBefore, path), keys.ekey(path), keys.elistEntry(path)]) out.push({ deleteRange: { key } });
     }
-    const hadElist = (before?.elist.size ?? 0) > 0;
-    const hasElist = (after?.elist.size ?? 0) > 0;
-    if (hadElist && !hasElist) out.push({ deleteRange: { key: keys.withEphemerals(path) } });
-    if (hasElist && !hadElist) out.push({ put: { key: keys.withEphemerals(path), value: new Uint8Array() } });
+    if (ownedAfter !== null && ownedAfter !== ownedBefore) {
+      out.push(
+        { put: { key: keys.owned(ownedAfter, path), value: empty, lease: ownedAfter } },
+        { put: { key: keys.ekey(path), value: empty, lease: ownedAfter } },
+        // The elist entry outlives the lease: that is how an expiry is noticed.
+        { put: { key: keys.elistEntry(path), value: encodeElistEntry(ownedAfter) } },
+      );
+      touchedSessions.add(ownedAfter);
+    }
     const expiringBefore = before?.kind === "container" || before?.kind === "ttl";
     const expiringAfter = after?.kind === "container" || after?.kind === "ttl";
     if (expiringBefore && !expiringAfter) out.push({ deleteRange: { key: keys.expiring(path) } });
-    if (expiringAfter && !expiringBefore) out.push({ put: { key: keys.expiring(path), value: new Uint8Array() } });
+    if (expiringAfter && !expiringBefore) out.push({ put: { key: keys.expiring(path), value: empty } });
     if (!after) {
-      if (before) for (const key of [keys.node(path), keys.childMeta(path), keys.acl(path)]) out.push({ deleteRange: { key } });
+      if (before) {
+        for (const key of [keys.node(path), keys.creations(path), keys.deletions(path), keys.acl(path)]) out.push({ deleteRange: { key } });
+        // Entries of children that expired since the snapshot: nothing is left to reconcile.
+        out.push({ deleteRange: keys.elist(path) });
+      }
       continue;
     }
     const lease = ownedAfter ?? 0n;
-    if (parts.has("node")) {
-      const record = { ...after, off: snap.off };
-      out.push({ put: { key: keys.node(path), value: encodeNode(record), lease } });
+    if (parts.has("node")) out.push({ put: { key: keys.node(path), value: encodeNode({ ...after, off: snap.off }), lease } });
+    if (parts.has("c")) {
+      // One put bumps the version once, whatever the number of children created.
+      const version = Number(snap.observed.get(keys.creations(path))?.version ?? 0n);
+      out.push({ put: { key: keys.creations(path), value: encodeCounter({ adj: after.seq - version, off: snap.off, pzxid: null }), lease } });
     }
-    if (parts.has("meta")) {
-      const record = { pzxid: after.pzxid, seq: after.seq, off: snap.off, elist: after.elist };
-      out.push({ put: { key: keys.childMeta(path), value: encodeChildMeta(record), lease } });
-    }
+    if (parts.has("d")) out.push({ put: { key: keys.deletions(path), value: encodeCounter({ adj: 0, off: snap.off, pzxid: null }), lease } });
     if (parts.has("acl")) out.push({ put: { key: keys.acl(path), value: encodeAcl(after), lease } });
-    if (ownedAfter !== null && ownedAfter !== ownedBefore) {
-      out.push({ put: { key: keys.owned(ownedAfter, path), value: new Uint8Array(), lease } }, { put: { key: keys.ekey(path), value: new Uint8Array(), lease } });
-      touchedSessions.add(ownedAfter);
-    }
   }
   // A new ephemeral rewrites its session's key, so a concurrent close (guarded
   // by that key) cannot miss it.

@@ -22,6 +22,28 @@ describe.each(TRANSPORTS)("concurrent writers over %s", (transport) => {
     expect(BigInt(q.pzxid)).toBe(created.map((r) => BigInt(r.body.stat.czxid)).reduce((a, b) => (a > b ? a : b)));
   });
 
+  test("creating and deleting different children of one parent at once never collides", async () => {
+    // Its own app, so the per-op round-trip counts cover only this test's requests.
+    const { call } = service(etcd.client(transport));
+    await call("POST", "/v1/znodes/w");
+    const before = (await call("GET", "/v1/stats")).body.operations;
+    const n = 30;
+    const created = await Promise.all(Array.from({ length: n }, (_, i) => call("POST", `/v1/znodes/w/n${i}`)));
+    expect(created.map((r) => r.status)).toEqual(Array(n).fill(201));
+    const deleted = await Promise.all(Array.from({ length: n / 2 }, (_, i) => call("DELETE", `/v1/znodes/w/n${i}`)));
+    expect(deleted.map((r) => r.status)).toEqual(Array(n / 2).fill(204));
+    const after = (await call("GET", "/v1/stats")).body.operations;
+    const trips = (op: string) => after[op].roundTrips - (before[op]?.roundTrips ?? 0);
+    // Two round trips each (snapshot, commit): no retries.
+    expect(trips("create")).toBe(2 * n);
+    expect(trips("delete")).toBe(2 * (n / 2));
+    const w = await call("GET", "/v1/znodes/w?view=stat");
+    expect(w.body.stat).toMatchObject({ numChildren: n / 2, cversion: n + n / 2 });
+    // pzxid is the last child change's zxid: the largest zxid any of them got.
+    const zxids = [...created, ...deleted].map((r) => r.zxid);
+    expect(w.body.stat.pzxid).toBe(String(zxids.reduce((a, b) => (a > b ? a : b))));
+  });
+
   test("conditional sets racing on one version: exactly one wins", async () => {
     const { call } = service(etcd.client(transport));
     await call("POST", "/v1/znodes/v");

@@ -2,7 +2,8 @@
 // clean-up, and bounded batches with a cursor in etcd.
 import { describe, expect, test } from "vitest";
 import { Ctx } from "../../lib/context.js";
-import { decodeChildMeta } from "../../lib/records.js";
+import { Keys } from "../../lib/keys.js";
+import { decodeCounter } from "../../lib/records.js";
 import { runMaintenance } from "../../lib/maintenance.js";
 import { etcdPerFile } from "../support/suite.js";
 import { service, TRANSPORTS } from "../support/service.js";
@@ -17,7 +18,7 @@ describe.each(TRANSPORTS)("scheduled run over %s", (transport) => {
       const r = (await etcd.client(transport).txn({ success: [{ range: { key } }] })).responses[0]!;
       return "range" in r ? r.range.kvs[0] : undefined;
     };
-    return { ...svc, run, raw };
+    return { ...svc, run, raw, keys: new Keys(svc.prefix) };
   };
 
   async function expireUnder(svc: ReturnType<typeof setup>, parents: string[]): Promise<bigint> {
@@ -42,11 +43,10 @@ describe.each(TRANSPORTS)("scheduled run over %s", (transport) => {
     const expiry = await expireUnder(svc, ["/p"]);
     const summary = await svc.run();
     expect(summary).toMatchObject({ scanned: 1, reconciled: 1, deleted: 0 });
-    // Stored state, read straight from etcd: the elist is empty and pzxid is the expiry's.
-    const meta = decodeChildMeta((await svc.raw(`${svc.prefix}c/p`))!.value);
-    expect(meta.elist.size).toBe(0);
-    expect(meta.pzxid).toBe(expiry);
-    expect(await svc.raw(`${svc.prefix}x/p`)).toBeUndefined();
+    // Stored state, read straight from etcd: the elist entry is gone and the
+    // parent's deletions counter carries the expiry's zxid.
+    expect(await svc.raw(svc.keys.elistEntry("/p/e"))).toBeUndefined();
+    expect(decodeCounter((await svc.raw(svc.keys.deletions("/p")))!.value).pzxid).toBe(expiry);
     const before = (await svc.call("GET", "/v1/stats")).body.nonZooKeeperWrites;
     expect((await svc.call("GET", "/v1/znodes/p?view=stat")).body.stat).toMatchObject({ pzxid: String(expiry), cversion: 2, numChildren: 0 });
     expect((await svc.call("GET", "/v1/stats")).body.nonZooKeeperWrites).toBe(before);
@@ -85,8 +85,8 @@ describe.each(TRANSPORTS)("scheduled run over %s", (transport) => {
     const runs = [await svc.run(), await svc.run(), await svc.run()];
     expect(runs.map((r) => r.scanned)).toEqual([2, 2, 1]);
     expect(runs.reduce((n, r) => n + r.reconciled, 0)).toBe(5);
-    for (const p of parents) expect(await svc.raw(`${svc.prefix}x${p}`)).toBeUndefined();
+    for (const p of parents) expect(await svc.raw(svc.keys.elistEntry(`${p}/e`))).toBeUndefined();
     // The third run reached the end: the cursor starts over.
-    expect(JSON.parse(Buffer.from((await svc.raw(`${svc.prefix}m/cursor`))!.value).toString())).toEqual({ ephemerals: "", expiring: "" });
+    expect(JSON.parse(Buffer.from((await svc.raw(svc.keys.cursor()))!.value).toString())).toEqual({ ephemerals: "", expiring: "" });
   });
 });
