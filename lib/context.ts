@@ -18,6 +18,8 @@ export class Ctx {
   lastZxid: bigint | null = null;
   /** Parents this request reconciled (snapshot.ts): the scheduled run reports it. */
   reconciledParents = 0;
+  /** Zxid of each expired session's expiry, once found (null: history compacted). */
+  readonly expiries = new Map<bigint, bigint | null>();
 
   constructor(
     readonly etcd: Etcd,

@@ -67,20 +67,22 @@ async function deletionZxid(ctx: Ctx, key: string, lo: bigint, hi: bigint, hiOff
 export async function reconcile(ctx: Ctx, snap: Snapshot): Promise<Reconciled> {
   const { keys } = ctx;
   const base = decodeBase(snap.base!.value);
-  let fallbacks = 0;
   let children = 0;
   const success: RequestOp[] = [];
   const compare: Compare[] = [{ key: keys.base(), target: "mod", result: "equal", value: snap.base!.modRevision }];
+  // One lease expiry deletes all of a session's keys in one revision: one probe
+  // per session serves every parent (and the request's later reconciliations).
+  const probed = ctx.expiries;
+  const probedHere = new Set<bigint>();
   for (const [path, names] of snap.expired) {
     const node = snap.nodes.get(path)!;
     const elist = snap.elists.get(path)!;
     let pzxid = node.pzxid!;
-    // One lease expiry deletes all of a session's keys in one revision: probe one per session.
-    const probed = new Map<bigint, bigint | null>();
     for (const name of names) {
       const entry = elist.get(name)!;
       if (!probed.has(entry.session)) {
         probed.set(entry.session, await deletionZxid(ctx, keys.ekey(join(path, name)), entry.created, snap.revision, snap.off));
+        probedHere.add(entry.session);
       }
       // Compacted history: the read that found it gone is the earliest revision
       // proven to follow the deletion. Order holds; exactness is lost, and counted.
@@ -91,7 +93,6 @@ export async function reconcile(ctx: Ctx, snap: Snapshot): Promise<Reconciled> {
       compare.push({ key: entry.key, target: "mod", result: "equal", value: entry.modRevision });
       success.push({ deleteRange: { key: entry.key } });
     }
-    fallbacks += [...probed.values()].filter((z) => z === null).length;
     // The parent's deletions counter carries the new pzxid; guarded, so a
     // concurrent delete of another child (a later zxid) is never overwritten.
     const deletions = keys.deletions(path);
@@ -99,6 +100,7 @@ export async function reconcile(ctx: Ctx, snap: Snapshot): Promise<Reconciled> {
     compare.push({ key: deletions, target: "mod", result: "equal", value: seen?.modRevision ?? 0n });
     success.push({ put: { key: deletions, value: encodeCounter({ adj: 0, off: snap.off, pzxid }) } });
   }
+  const fallbacks = [...probedHere].filter((id) => probed.get(id) === null).length;
   success.push({ put: { key: keys.base(), value: encodeBase({ extra: base.extra + 1n, compactedFallbacks: base.compactedFallbacks + fallbacks }) } });
   const resp = await ctx.etcd.txn({ compare, success });
   return { applied: resp.succeeded, parents: snap.expired.size, children, compactedFallbacks: fallbacks };

@@ -3,7 +3,9 @@
 // on a real 3.8 server): the expiry is one zxid; each parent's cversion rises
 // by the number of its children removed and its pzxid becomes that zxid.
 import { describe, expect, test } from "vitest";
+import { Ctx } from "../../lib/context.js";
 import { createGrpcEtcd } from "../../lib/etcd/grpc.js";
+import { runMaintenance } from "../../lib/maintenance.js";
 import { etcdPerFile } from "../support/suite.js";
 import { service, TRANSPORTS } from "../support/service.js";
 
@@ -128,14 +130,16 @@ describe.each(TRANSPORTS)("ephemeral expiry over %s", (transport) => {
     await call("DELETE", `/v1/sessions/${s2}`);
   });
 
-  test("racing readers reconcile once: cversion rises by k, the offset by one", async () => {
+  test("racing readers and the scheduled run reconcile once: cversion rises by k, the offset by one", async () => {
     const svc = fresh();
     const { call } = svc;
     await call("POST", "/v1/znodes/r");
     const s = await openSession(svc);
     for (const n of ["a", "b", "c"]) await ephemeral(svc, s, `/r/${n}`);
     await expired(svc, s);
+    const cron = runMaintenance(new Ctx(etcd.client(transport), svc.config));
     const reads = await Promise.all(Array.from({ length: 12 }, () => call("GET", "/v1/znodes/r?view=stat")));
+    await cron;
     for (const r of reads) expect(r.body.stat).toMatchObject({ cversion: 6, numChildren: 0 });
     expect(new Set(reads.map((r) => r.body.stat.pzxid)).size).toBe(1);
     expect(await nonZooKeeperWrites(svc)).toBe(1n);
