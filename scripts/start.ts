@@ -181,6 +181,8 @@ async function startEtcd(): Promise<{ endpoint: string; child: Child }> {
     "--logger=zap",
     "--log-level=warn",
     "--log-outputs=stderr",
+    // A multi over many znodes is one txn of up to seven ops per znode (README).
+    "--max-txn-ops=10000",
   ];
   const out = openSync(ETCD_LOG, "a");
   const child = start("etcd", bin, args, { stdio: ["ignore", out, out] });
