@@ -5,7 +5,7 @@
 // etcd, so a run's cost never grows with the tree.
 import type { Ctx } from "./context.js";
 import type { Range } from "./keys.js";
-import { decodeBase, encodeBase } from "./records.js";
+import { afterExtraWrite, decodeBase } from "./records.js";
 import { read } from "./snapshot.js";
 import { transact } from "./transact.js";
 import { ZkError } from "./errors.js";
@@ -96,7 +96,7 @@ async function saveCursor(ctx: Ctx, cursor: Cursor): Promise<void> {
     compare: [{ key: keys.base(), target: "mod", result: "equal", value: snap.base!.modRevision }],
     success: [
       { put: { key: keys.cursor(), value: encoder.encode(JSON.stringify(cursor)) } },
-      { put: { key: keys.base(), value: encodeBase({ ...base, extra: base.extra + 1n }) } },
+      { put: { key: keys.base(), value: afterExtraWrite(base) } },
     ],
   });
 }

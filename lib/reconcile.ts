@@ -12,7 +12,7 @@
 import type { Ctx } from "./context.js";
 import { EtcdCompactedError, type Compare, type KeyValue, type RequestOp } from "./etcd/types.js";
 import { join } from "./path.js";
-import { decodeBase, encodeBase, encodeCounter, offsetOf } from "./records.js";
+import { afterExtraWrite, decodeBase, encodeCounter, offsetOf } from "./records.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** Probes per round trip: two ranges each, inside etcd's default 128 ops per txn. */
@@ -101,7 +101,7 @@ export async function reconcile(ctx: Ctx, snap: Snapshot): Promise<Reconciled> {
     success.push({ put: { key: deletions, value: encodeCounter({ adj: 0, off: snap.off, pzxid }) } });
   }
   const fallbacks = [...probedHere].filter((id) => probed.get(id) === null).length;
-  success.push({ put: { key: keys.base(), value: encodeBase({ extra: base.extra + 1n, compactedFallbacks: base.compactedFallbacks + fallbacks }) } });
+  success.push({ put: { key: keys.base(), value: afterExtraWrite(base, fallbacks) } });
   const resp = await ctx.etcd.txn({ compare, success });
   return { applied: resp.succeeded, parents: snap.expired.size, children, compactedFallbacks: fallbacks };
 }

@@ -5,6 +5,7 @@
 // revision minus the zxid offset in force when it was written (`off`, stored
 // alongside). A later write of the same key spells earlier zxids out.
 import type { Bytes, KeyValue } from "./etcd/types.js";
+import { ZkError } from "./errors.js";
 
 export type NodeKind = "persistent" | "ephemeral" | "container" | "ttl";
 
@@ -129,13 +130,24 @@ export function decodeAcl(value: Bytes): AclRecord {
   return { acl: h.acl, aversion: h.av };
 }
 
+/** The key layout these records describe (keys.ts); a tree written in another is refused. */
+export const LAYOUT = 2;
+
 export function encodeBase(r: BaseRecord): Bytes {
-  return json({ extra: r.extra, cf: r.compactedFallbacks || undefined });
+  return json({ layout: LAYOUT, extra: r.extra, cf: r.compactedFallbacks || undefined });
 }
 
 export function decodeBase(value: Bytes): BaseRecord {
   const h = JSON.parse(decoder.decode(value));
+  if (h.layout !== LAYOUT) {
+    throw new ZkError("SYSTEMERROR", `the tree under this key prefix has layout ${h.layout ?? 1}; this service reads layout ${LAYOUT}: use a fresh ZK_PREFIX`);
+  }
   return { extra: BigInt(h.extra), compactedFallbacks: h.cf ?? 0 };
+}
+
+/** The base record after one more write that is not a ZooKeeper txn (the zxid offset moves). */
+export function afterExtraWrite(r: BaseRecord, compactedFallbacks = 0): Bytes {
+  return encodeBase({ extra: r.extra + 1n, compactedFallbacks: r.compactedFallbacks + compactedFallbacks });
 }
 
 /** The zxid offset in force: revisions that are not zxids (the bootstrap's and every extra write). */
