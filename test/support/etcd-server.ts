@@ -6,11 +6,10 @@
 // before etcd binds it, so a start that fails with "address already in use"
 // is retried on new ports.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort, freePorts, spawnTracked, type Tracked } from "./process.js";
 
 export interface EtcdServer {
   /** http://127.0.0.1:PORT */
@@ -46,56 +45,7 @@ function etcdBinary(): string {
   return process.env.ETCD_BIN ?? "/usr/bin/etcd";
 }
 
-/** Loopback ports that were free a moment ago, all distinct (nothing listens on them once this resolves). */
-export async function freePorts(count: number): Promise<number[]> {
-  // Held open together so the OS cannot hand out one port twice.
-  const servers = Array.from({ length: count }, () => net.createServer());
-  try {
-    return await Promise.all(
-      servers.map(
-        (srv) =>
-          new Promise<number>((resolve, reject) => {
-            srv.on("error", reject);
-            srv.listen(0, "127.0.0.1", () => resolve((srv.address() as net.AddressInfo).port));
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
-  }
-}
-
-/** A loopback port that was free a moment ago (nothing listens on it once this resolves). */
-export async function freePort(): Promise<number> {
-  const [port] = await freePorts(1);
-  return port!;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Best effort: never leave etcd processes behind if the test runner exits abruptly.
-  process.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-  });
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off("exit", onExit);
-      resolve(false);
-    }, ms);
-    const onExit = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once("exit", onExit);
-  });
-}
+export { freePort, freePorts };
 
 interface MemberSpec {
   name: string;
@@ -112,9 +62,7 @@ const peerUrl = (spec: { peerPort: number }) => `http://127.0.0.1:${spec.peerPor
 
 /** One etcd process; start() may be called again after stop() (same ports and data). */
 class Member {
-  private child: ChildProcess | undefined;
-  private output = "";
-  private exited = false;
+  private proc: Tracked | undefined;
 
   constructor(readonly spec: MemberSpec) {}
 
@@ -123,7 +71,7 @@ class Member {
   }
 
   get running(): boolean {
-    return this.child !== undefined && !this.exited;
+    return this.proc !== undefined && !this.proc.exited();
   }
 
   /** Spawns etcd without waiting; ready() waits for it. */
@@ -141,37 +89,17 @@ class Member {
       "--initial-cluster-state=new",
       "--logger=zap",
       "--log-level=warn",
-      // A multi over many znodes is one txn of up to four ops per znode (README).
+      // A multi over many znodes is one txn of up to seven ops per znode (README).
       "--max-txn-ops=10000",
       "--log-outputs=stderr",
     ];
-    const child = spawn(etcdBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
-    this.child = child;
-    this.output = "";
-    this.exited = false;
-    live.add(child);
-    installExitHook();
-    const collect = (d: Buffer) => {
-      this.output += d.toString();
-      if (this.output.length > 64_000) this.output = this.output.slice(-32_000);
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    child.on("error", (e) => {
-      this.output += `\n${e.message} (ETCD_BIN names the etcd binary)`;
-      this.exited = true;
-      live.delete(child);
-    });
-    child.on("exit", () => {
-      this.exited = true;
-      live.delete(child);
-    });
+    this.proc = spawnTracked(etcdBinary(), args);
   }
 
   /** Resolves when /health says true; rejects if etcd exits or the timeout passes. */
   async ready(timeoutMs = STARTUP_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !this.exited) {
+    while (Date.now() < deadline && this.running) {
       try {
         const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
         const body = (await res.json()) as { health?: string };
@@ -183,23 +111,17 @@ class Member {
     }
     throw new Error(
       `etcd ${this.spec.name} did not become healthy at ${this.endpoint}` +
-        `${this.exited ? " (it exited)" : ""}.\nOutput:\n${this.output}`,
+        `${this.running ? "" : " (it exited; ETCD_BIN names the etcd binary)"}.\nOutput:\n${this.proc?.output() ?? ""}`,
     );
   }
 
   /** True when a failed start was a port clash, worth retrying on other ports. */
   bindClash(): boolean {
-    return /address already in use/i.test(this.output);
+    return /address already in use/i.test(this.proc?.output() ?? "");
   }
 
   async kill(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || this.exited) return;
-    child.kill("SIGTERM");
-    if (!(await waitForExit(child, STOP_GRACE_MS))) {
-      child.kill("SIGKILL");
-      await waitForExit(child, STOP_GRACE_MS);
-    }
+    await this.proc?.stop(STOP_GRACE_MS);
   }
 }
 

@@ -14,12 +14,12 @@
 // An slf4j binding is appended (slf4j-simple at WARN, else slf4j-nop) so the
 // server is quiet and does not print the "no binding" warning.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort, spawnTracked } from "./process.js";
 
 export interface StartZooKeeperOptions {
   tickTime?: number;
@@ -129,24 +129,6 @@ export function quietJvmArgs(): string[] {
   ];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === "string") {
-        srv.close();
-        reject(new Error("could not get a free port"));
-        return;
-      }
-      const port = addr.port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Sends a four-letter-word command and returns the full reply. */
 export async function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -167,38 +149,6 @@ export async function fourLetterWord(port: number, cmd: string, timeoutMs = 2000
       clearTimeout(timer);
       resolve(out);
     });
-  });
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Best effort: never leave JVMs behind if the test runner exits abruptly.
-  process.on("exit", () => {
-    for (const child of live) {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        /* ignore */
-      }
-    }
-  });
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off("exit", onExit);
-      resolve(false);
-    }, ms);
-    const onExit = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once("exit", onExit);
   });
 }
 
@@ -245,30 +195,11 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       "org.apache.zookeeper.server.ZooKeeperServerMain",
       cfgPath,
     ];
-    const child = spawn(javaBinary(), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    live.add(child);
-    installExitHook();
-    let output = "";
-    const collect = (d: Buffer) => {
-      output += d.toString();
-      if (output.length > 64_000) output = output.slice(-32_000);
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    let exited = false;
-    let spawnError: Error | undefined;
-    child.on("error", (e) => {
-      spawnError = e;
-      exited = true;
-    });
-    child.on("exit", () => {
-      exited = true;
-      live.delete(child);
-    });
+    const proc = spawnTracked(javaBinary(), args, { cwd: root });
 
     const deadline = Date.now() + startupTimeoutMs;
     let ready = false;
-    while (Date.now() < deadline && !exited) {
+    while (Date.now() < deadline && !proc.exited()) {
       try {
         // `ruok` answers "imok" as soon as the connection factory listens,
         // which is before the ZooKeeperServer is serving; `srvr` reports
@@ -288,31 +219,15 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
 
     if (ready) {
       let stopped: Promise<void> | undefined;
-      const stop = (): Promise<void> => {
-        stopped ??= (async () => {
-          if (!exited) {
-            child.kill("SIGTERM");
-            if (!(await waitForExit(child, 5000))) {
-              child.kill("SIGKILL");
-              await waitForExit(child, 5000);
-            }
-          }
-          live.delete(child);
-          await rm(root, { recursive: true, force: true });
-        })();
-        return stopped;
-      };
+      const stop = (): Promise<void> => (stopped ??= proc.stop().then(() => rm(root, { recursive: true, force: true })));
       return { connectString: `127.0.0.1:${port}`, port, dataDir, stop };
     }
 
-    if (!exited) {
-      child.kill("SIGKILL");
-      await waitForExit(child, 5000);
-    }
-    live.delete(child);
-    lastError = spawnError ?? new Error(`ZooKeeper did not become ready on port ${port}.\nOutput:\n${output}`);
-    if (spawnError) break; // e.g. java missing: retrying won't help
-    if (!/Address already in use|BindException/.test(output)) break;
+    await proc.stop(0);
+    const spawnFailed = /ENOENT|EACCES/.test(proc.output()) && proc.child.pid === undefined;
+    lastError = new Error(`ZooKeeper did not become ready on port ${port}.\nOutput:\n${proc.output()}`);
+    if (spawnFailed) break; // e.g. java missing: retrying won't help
+    if (!/Address already in use|BindException/.test(proc.output())) break;
   }
   await rm(root, { recursive: true, force: true });
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
