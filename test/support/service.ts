@@ -9,8 +9,8 @@ import type { Etcd } from "../../lib/etcd/types.js";
 export type Transport = "gateway" | "grpc";
 export const TRANSPORTS: Transport[] = ["gateway", "grpc"];
 
-export function etcdClient(transport: Transport, endpoints: string[]): Etcd {
-  return transport === "grpc" ? createGrpcEtcd({ endpoints }) : createGatewayEtcd({ endpoints });
+export function etcdClient(transport: Transport, endpoints: string[], timeoutMs?: number): Etcd {
+  return transport === "grpc" ? createGrpcEtcd({ endpoints, timeoutMs }) : createGatewayEtcd({ endpoints, timeoutMs });
 }
 
 export interface Reply {

@@ -1,0 +1,37 @@
+// Shorthands for writing scripted scenarios: each call is one lockstep step.
+import type { Lockstep } from "./harness.js";
+import type { Acl, Data, Mode, MultiOp, ReadOp } from "./ops.js";
+
+interface Who {
+  /** The actor: an anonymous actor's name (default "anon") or a session label. */
+  as?: string;
+  /** ZooKeeper's answer the scenario is about (checked, so a scenario cannot silently miss its case). */
+  expect?: string;
+}
+
+export function dsl(t: Lockstep) {
+  const who = (o: Who | undefined) => o?.as ?? "anon";
+  return {
+    create: (path: string, o: Who & { data?: Data; mode?: Mode; acl?: Acl[]; ttlMs?: number } = {}) =>
+      t.step(who(o), { op: "create", path, data: o.data, mode: o.mode, acl: o.acl, ttlMs: o.ttlMs }, o.expect),
+    get: (path: string, o?: Who) => t.step(who(o), { op: "getData", path }, o?.expect),
+    exists: (path: string, o?: Who) => t.step(who(o), { op: "exists", path }, o?.expect),
+    children: (path: string, o?: Who) => t.step(who(o), { op: "getChildren", path }, o?.expect),
+    set: (path: string, data: Data | undefined, o: Who & { version?: number } = {}) => t.step(who(o), { op: "setData", path, data, version: o.version }, o.expect),
+    del: (path: string, o: Who & { version?: number } = {}) => t.step(who(o), { op: "delete", path, version: o.version }, o.expect),
+    getAcl: (path: string, o?: Who) => t.step(who(o), { op: "getACL", path }, o?.expect),
+    setAcl: (path: string, acl: Acl[], o: Who & { aversion?: number } = {}) => t.step(who(o), { op: "setACL", path, acl, aversion: o.aversion }, o.expect),
+    multi: (ops: MultiOp[], o?: Who) => t.step(who(o), { op: "multi", ops }, o?.expect),
+    multiRead: (ops: ReadOp[], o?: Who) => t.step(who(o), { op: "multiRead", ops }, o?.expect),
+    sync: (path: string, o?: Who) => t.step(who(o), { op: "sync", path }, o?.expect),
+    open: (label: string, o: { timeoutMs?: number; auth?: string; expect?: string } = {}) => t.step(label, { op: "open", timeoutMs: o.timeoutMs ?? 2000, auth: o.auth }, o.expect),
+    close: (label: string, o: { expect?: string } = {}) => t.step(label, { op: "close" }, o.expect),
+    ping: (label: string, o: { expect?: string } = {}) => t.step(label, { op: "ping" }, o.expect),
+    inspect: (label: string, o: { expect?: string } = {}) => t.step(label, { op: "inspect" }, o.expect),
+    /** `tree: false`: the trees are not read after the expiry, so the next op is the first to meet its effects. */
+    expire: (label: string, o: { tree?: boolean } = {}) => t.step(label, { op: "expire" }, "OK", o),
+  };
+}
+
+export const OPEN: Acl[] = [{ perms: "cdrwa", scheme: "world", id: "anyone" }];
+export const READ_ONLY: Acl[] = [{ perms: "r", scheme: "world", id: "anyone" }];

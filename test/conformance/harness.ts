@@ -1,0 +1,257 @@
+// The lockstep runner: one op at a time on every side, then every side's
+// answer and tree compared with ZooKeeper's, field by field (normalize.ts).
+// Plus the servers a comparison needs: a fresh ZooKeeper 3.8, a fresh etcd
+// per service side, the service in process on Node and as the Worker.
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { createApp } from "../../functions/app.js";
+import { configFrom, type ConfigVars } from "../../lib/config.js";
+import type { Etcd } from "../../lib/etcd/types.js";
+import { startEtcd, type EtcdServer } from "../support/etcd-server.js";
+import { etcdClient } from "../support/service.js";
+import { startZooKeeper, type ZooKeeperServerHandle } from "../support/zookeeper-server.js";
+import { describeOp, type Op } from "./ops.js";
+import { diff, type NResult, type NSnapshot } from "./normalize.js";
+import { httpTarget, ServiceSide } from "./service-side.js";
+import type { Anonymous, Side } from "./side.js";
+import { ZkSide } from "./zk-side.js";
+
+/** ZooKeeper's tickTime for every comparison: session timeouts negotiate to [1000, 10000] ms. */
+export const TICK_MS = 500;
+
+export class Divergence extends Error {
+  override name = "Divergence";
+}
+
+export interface TraceOptions {
+  /** Where the compared tree starts ("/" for a fresh server). */
+  roots: string[];
+  /** Compare every node's ACL too (one more request per node). */
+  withAcl: boolean;
+  anonymous?: Anonymous[];
+}
+
+interface Observation {
+  result: NResult;
+  tree: NSnapshot;
+  violations: string[];
+}
+
+export class Lockstep {
+  readonly log: string[] = [];
+  /** ZooKeeper's tree after the last step that read the trees. */
+  lastReferenceTree: NSnapshot = {};
+  private stepNo = 0;
+
+  constructor(
+    readonly reference: Side,
+    readonly others: Side[],
+    private readonly opts: TraceOptions,
+  ) {}
+
+  get sides(): Side[] {
+    return [this.reference, ...this.others];
+  }
+
+  async begin(): Promise<void> {
+    await Promise.all(this.sides.map((s) => s.begin(this.opts.anonymous ?? [])));
+    // The trees must agree before anything is done to them.
+    await this.compare("(start)", async (s) => ({ code: "OK", zxid: await s.lastZxid() }));
+  }
+
+  /**
+   * Runs `op` as `actor` on every side at once, then compares. Returns
+   * ZooKeeper's outcome; `expectCode` checks that the scenario got ZooKeeper
+   * where it meant to (a scenario's own sanity, not the comparison).
+   */
+  async step(actor: string, op: Op, expectCode?: string, opts: { tree?: boolean } = {}): Promise<NResult> {
+    const label = `${++this.stepNo}. ${describeOp(actor, op)}`;
+    this.log.push(label);
+    const ref = await this.compare(label, (s) => s.run(actor, op), opts.tree ?? true);
+    if (expectCode !== undefined && ref.code !== expectCode) {
+      throw new Error(`scenario expected ZooKeeper to answer ${expectCode} at step ${label}, it answered ${ref.code}`);
+    }
+    return ref;
+  }
+
+  /** `tree: false` skips reading the trees after this step (the next step's read then is the first to see its effects). */
+  private async compare(label: string, act: (s: Side) => Promise<NResult>, tree = true): Promise<NResult> {
+    const results = await Promise.all(this.sides.map((s) => act(s).catch((e: unknown) => e)));
+    const failed = results.findIndex((r) => r instanceof Error);
+    if (failed >= 0) {
+      const e = results[failed] as Error;
+      throw new Error(`${this.sides[failed]!.name} failed at step ${label}: ${e.message}\ntrace:\n  ${this.log.join("\n  ")}`, { cause: e });
+    }
+    const trees = tree ? await Promise.all(this.sides.map((s) => s.snapshot(this.opts.roots, this.opts.withAcl))) : this.sides.map(() => ({}));
+    if (tree) this.lastReferenceTree = trees[0]!;
+    const seen: Observation[] = this.sides.map((s, i) => ({ result: results[i] as NResult, tree: trees[i]!, violations: s.violations() }));
+    const ref = seen[0]!;
+    if (process.env.CONFORMANCE_DEBUG) {
+      const show = (o: unknown) => JSON.stringify(o);
+      console.log(`${label}\n${this.sides.map((s, i) => `  ${s.name}: ${show(seen[i]!.result)}${process.env.CONFORMANCE_DEBUG === "tree" ? `\n    tree: ${show(seen[i]!.tree)}` : ""}`).join("\n")}`);
+    }
+    if (ref.violations.length > 0) throw new Error(`ZooKeeper itself broke an invariant at step ${label}: ${ref.violations.join("; ")}`);
+    const lines: string[] = [];
+    this.others.forEach((side, i) => {
+      const d = diff(ref, seen[i + 1], [this.reference.name, side.name]);
+      if (d.length > 0) lines.push(`  ${side.name} vs ${this.reference.name}:`, ...d.map((x) => `    ${x}`));
+    });
+    if (lines.length > 0) {
+      throw new Divergence(`divergence at step ${label}\n${lines.join("\n")}\ntrace:\n  ${this.log.join("\n  ")}`);
+    }
+    return ref.result;
+  }
+
+  async end(): Promise<void> {
+    await Promise.allSettled(this.sides.map((s) => s.end()));
+  }
+}
+
+// ---------------------------------------------------------------- servers
+
+/** Keeps `depth` servers starting ahead of use. */
+export class Prefetch<T> {
+  private queue: Promise<T>[] = [];
+
+  constructor(
+    private readonly make: () => Promise<T>,
+    private readonly depth = 1,
+  ) {}
+
+  warm(): void {
+    while (this.queue.length < this.depth) {
+      const p = this.make();
+      p.catch(() => undefined);
+      this.queue.push(p);
+    }
+  }
+
+  take(): Promise<T> {
+    this.warm();
+    const p = this.queue.shift()!;
+    this.warm();
+    return p;
+  }
+
+  /** Hands what was started ahead to `dispose`. */
+  async drain(dispose: (t: T) => Promise<unknown>): Promise<void> {
+    const q = this.queue.splice(0);
+    await Promise.all(q.map((p) => p.then(dispose, () => undefined)));
+  }
+}
+
+/** A standalone ZooKeeper 3.8 for comparisons: tickTime 500, and no container/TTL reaper running mid-trace. */
+export function startReferenceZooKeeper(): Promise<ZooKeeperServerHandle> {
+  return startZooKeeper({
+    tickTime: TICK_MS,
+    // The reaper would delete containers and TTL nodes at moments of its own
+    // choosing, spending zxids mid-trace; the service reaps only on its cron.
+    jvmArgs: ["-Dznode.container.checkIntervalMs=86400000"],
+  });
+}
+
+export const SERVICE_VARS: ConfigVars = {
+  ZK_TICK_TIME_MS: String(TICK_MS),
+  ZK_ALLOW_ANONYMOUS: "true",
+};
+
+/** The Node build in process: createApp over etcd's gRPC transport, as functions/node.ts serves it. */
+export function nodeService(etcd: Etcd, prefix: string): { side: (name?: string) => ServiceSide } {
+  const config = configFrom({ ...SERVICE_VARS, ZK_PREFIX: prefix, ETCD_ENDPOINTS: "http://unused" });
+  const app = createApp({ config: () => config, etcd: () => etcd, clientIp: () => "127.0.0.1" });
+  const target = httpTarget((url, init) => Promise.resolve(app.request(url, init)));
+  return { side: (name = "node") => new ServiceSide(name, target) };
+}
+
+export const COMPATIBILITY_DATE = "2026-04-26";
+
+/** The Worker bundle, as test/worker/worker.test.ts builds it. */
+export async function bundleWorker(): Promise<string> {
+  const out = await build({
+    entryPoints: [new URL("../../functions/worker.ts", import.meta.url).pathname],
+    bundle: true,
+    write: false,
+    platform: "neutral",
+    format: "esm",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    logLevel: "silent",
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/** One workerd, rebound to a fresh etcd and key prefix for each comparison. */
+export class WorkerHost {
+  private mf: Miniflare | undefined;
+
+  constructor(private readonly script: string) {}
+
+  private options(endpoint: string, prefix: string) {
+    return {
+      modules: true,
+      script: this.script,
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { ...SERVICE_VARS, ETCD_ENDPOINTS: endpoint, ZK_PREFIX: prefix } as Record<string, string>,
+    };
+  }
+
+  async bind(endpoint: string, prefix: string): Promise<ServiceSide> {
+    if (!this.mf) {
+      this.mf = new Miniflare(this.options(endpoint, prefix));
+      await this.mf.ready;
+    } else {
+      await this.mf.setOptions(this.options(endpoint, prefix));
+    }
+    const mf = this.mf;
+    // workerd sees the caller's address in CF-Connecting-IP, as Cloudflare sets it.
+    const target = httpTarget((url, init) => mf.dispatchFetch(url, init as any) as unknown as Promise<Response>, { "cf-connecting-ip": "127.0.0.1" });
+    return new ServiceSide("worker", target);
+  }
+
+  async dispose(): Promise<void> {
+    await this.mf?.dispose();
+    this.mf = undefined;
+  }
+}
+
+/** Servers for scripted scenarios: a fresh ZooKeeper and fresh etcds for every scenario, started ahead. */
+export class ScriptedEnv {
+  private readonly zks = new Prefetch(startReferenceZooKeeper);
+  private readonly etcds = new Prefetch(startEtcd, 2);
+  private worker: WorkerHost | undefined;
+  private scenarios = 0;
+
+  constructor(private readonly withWorker: boolean) {}
+
+  async init(): Promise<void> {
+    this.zks.warm();
+    this.etcds.warm();
+    if (this.withWorker) this.worker = new WorkerHost(await bundleWorker());
+  }
+
+  /** Runs one scenario on fresh servers, comparing the Node build (and the Worker) with ZooKeeper. */
+  async run(opts: { anonymous?: Anonymous[]; roots?: string[]; withAcl?: boolean }, body: (t: Lockstep) => Promise<void>): Promise<void> {
+    const n = ++this.scenarios;
+    const [zk, etcdNode, etcdWorker] = await Promise.all([this.zks.take(), this.etcds.take(), this.withWorker ? this.etcds.take() : Promise.resolve(undefined)]);
+    const nodeEtcd = etcdClient("grpc", [etcdNode.endpoint]);
+    const others: Side[] = [nodeService(nodeEtcd, `c${n}/`).side()];
+    if (this.worker && etcdWorker) others.push(await this.worker.bind(etcdWorker.endpoint, `c${n}/`));
+    const t = new Lockstep(new ZkSide(zk.port), others, { roots: opts.roots ?? ["/"], withAcl: opts.withAcl ?? true, anonymous: opts.anonymous });
+    try {
+      await t.begin();
+      await body(t);
+    } finally {
+      await t.end();
+      await nodeEtcd.close().catch(() => undefined);
+      void Promise.allSettled([zk.stop(), etcdNode.stop(), etcdWorker?.stop()]);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.dispose();
+    await Promise.all([this.zks.drain((z) => z.stop()), this.etcds.drain((e) => e.stop())]);
+  }
+}
+
+export type { EtcdServer, ZooKeeperServerHandle };

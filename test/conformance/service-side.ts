@@ -1,0 +1,344 @@
+// The side under test: this service over its HTTP API (API.md), in process on
+// Node or as the Worker under workerd. Every op is one HTTP request, as a
+// client of the API would send it; sessions are kept alive by pings, and
+// "expire" simply stops pinging.
+import { expectedStatus, bytesOf, type Acl, type MultiOp, type Op } from "./ops.js";
+import { b64, Frame, type NAcl, type NMultiResult, type NNode, type NReadResult, type NResult, type NSnapshot, type NStat, type RawStat } from "./normalize.js";
+import { EXPIRY_DEADLINE_MS, sleep, type Anonymous, type Side } from "./side.js";
+
+export interface HttpReply {
+  status: number;
+  body: any;
+  /** The ZK-Zxid header (null when missing: a contract violation the comparison reports). */
+  zxid: bigint | null;
+}
+
+/** One way to reach the service: app.request in process, or the Worker's dispatchFetch. */
+export interface HttpTarget {
+  request(method: string, path: string, init?: { json?: unknown; headers?: Record<string, string> }): Promise<HttpReply>;
+}
+
+/** Adapts a fetch-like function (Hono's app.request, Miniflare's dispatchFetch). */
+export function httpTarget(fetchLike: (url: string, init: RequestInit) => Promise<Response>, extraHeaders: Record<string, string> = {}): HttpTarget {
+  return {
+    async request(method, path, init = {}) {
+      const headers: Record<string, string> = { ...extraHeaders, ...init.headers };
+      let body: string | undefined;
+      if (init.json !== undefined) {
+        body = JSON.stringify(init.json);
+        headers["content-type"] = "application/json";
+      }
+      const res = await fetchLike(`http://zk.test${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: any = text;
+      if ((res.headers.get("content-type") ?? "").includes("json") && text) parsed = JSON.parse(text);
+      const z = res.headers.get("zk-zxid");
+      return { status: res.status, body: parsed, zxid: z === null || !/^-?\d+$/.test(z) ? null : BigInt(z) };
+    },
+  };
+}
+
+interface Session {
+  label: string;
+  id: string;
+  owner: string;
+  timeoutMs: number;
+  auth?: string;
+  state: "live" | "closed" | "expired";
+  pinger?: NodeJS.Timeout;
+}
+
+const basic = (auth: string) => `Basic ${Buffer.from(auth).toString("base64")}`;
+
+export function urlPath(prefix: string, path: string): string {
+  return prefix + path.split("/").map(encodeURIComponent).join("/");
+}
+
+function rawStat(s: any): RawStat {
+  return {
+    czxid: BigInt(s.czxid),
+    mzxid: BigInt(s.mzxid),
+    pzxid: BigInt(s.pzxid),
+    ctime: s.ctime,
+    mtime: s.mtime,
+    version: s.version,
+    cversion: s.cversion,
+    aversion: s.aversion,
+    ephemeralOwner: BigInt(s.ephemeralOwner),
+    dataLength: s.dataLength,
+    numChildren: s.numChildren,
+  };
+}
+
+const nAcl = (acl: Acl[]): NAcl[] => acl.map((a) => ({ perms: a.perms, scheme: a.scheme, id: a.id }));
+
+function multiOpJson(o: MultiOp): unknown {
+  switch (o.op) {
+    case "create":
+      return { op: "create", path: o.path, data: b64(bytesOf(o.data)), mode: o.mode ?? "persistent", ...(o.acl ? { acl: o.acl } : {}), ...(o.ttlMs !== undefined ? { ttlMs: o.ttlMs } : {}) };
+    case "setData":
+      return { op: "setData", path: o.path, data: b64(bytesOf(o.data)), ...(o.version !== undefined ? { version: o.version } : {}) };
+    default:
+      return { op: o.op, path: o.path, ...(o.version !== undefined ? { version: o.version } : {}) };
+  }
+}
+
+export class ServiceSide implements Side {
+  readonly frame = new Frame();
+  private readonly anonymous = new Map<string, Anonymous>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly problems: string[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly http: HttpTarget,
+  ) {}
+
+  async begin(anonymous: Anonymous[]): Promise<void> {
+    this.anonymous.set("anon", { name: "anon" });
+    for (const a of anonymous) this.anonymous.set(a.name, a);
+    const r = await this.http.request("GET", "/v1/znodes/?view=stat");
+    if (r.zxid === null) throw new Error(`${this.name}: no ZK-Zxid on the first read (status ${r.status})`);
+    this.frame.base = r.zxid;
+  }
+
+  async lastZxid(): Promise<number> {
+    const r = await this.http.request("GET", "/v1/znodes/?view=stat");
+    if (r.zxid === null) throw new Error(`${this.name}: no ZK-Zxid`);
+    return this.frame.zxid(r.zxid);
+  }
+
+  violations(): string[] {
+    return [...this.problems.splice(0), ...this.frame.times.take()];
+  }
+
+  private headersOf(actor: string): { headers: Record<string, string>; session?: Session } {
+    const anon = this.anonymous.get(actor);
+    if (anon) return { headers: anon.auth ? { authorization: basic(anon.auth) } : {} };
+    const session = this.sessions.get(actor);
+    if (!session) throw new Error(`${this.name}: no actor or session named ${actor}`);
+    return { headers: { "zk-session": session.id, ...(session.auth ? { authorization: basic(session.auth) } : {}) }, session };
+  }
+
+  private stat(s: any, path: string): NStat {
+    return this.frame.stat(rawStat(s), path);
+  }
+
+  /** The outcome's code and zxid, and a note when the HTTP status is not API.md's for it. */
+  private outcome(r: HttpReply, opName: string, failingOp?: string): NResult {
+    const ok = r.status >= 200 && r.status < 300;
+    const code = ok ? "OK" : typeof r.body === "object" && r.body && typeof r.body.code === "string" ? r.body.code : `HTTP ${r.status}: ${String(r.body).slice(0, 200)}`;
+    const out: NResult = { code, zxid: r.zxid === null ? null : this.frame.zxid(r.zxid) };
+    const want = expectedStatus(code, failingOp ?? opName);
+    if (r.status !== want) out.httpStatus = `${r.status}, API.md says ${want}`;
+    return out;
+  }
+
+  async run(actor: string, op: Op): Promise<NResult> {
+    if (op.op === "open") return this.open(actor, op.timeoutMs, op.auth);
+    const { headers, session } = this.headersOf(actor);
+    const h = this.http;
+    const q = (name: string, v: number | undefined) => (v === undefined ? "" : `?${name}=${v}`);
+    switch (op.op) {
+      case "close": {
+        this.stopPinging(session!);
+        if (session!.state === "live") session!.state = "closed";
+        return this.outcome(await h.request("DELETE", `/v1/sessions/${session!.id}`, { headers }), "close");
+      }
+      case "ping": {
+        const r = await h.request("POST", `/v1/sessions/${session!.id}/ping`, { headers });
+        const out = this.outcome(r, "ping");
+        if (out.code === "OK") out.timeoutMs = r.body.timeoutMs;
+        return out;
+      }
+      case "inspect": {
+        const r = await h.request("GET", `/v1/sessions/${session!.id}`, { headers });
+        const out = this.outcome(r, "inspect");
+        if (out.code === "OK") {
+          out.timeoutMs = r.body.timeoutMs;
+          out.ephemerals = [...r.body.ephemerals].sort();
+        }
+        return out;
+      }
+      case "expire":
+        await this.expire(session!);
+        return { code: "OK", zxid: await this.lastZxid() };
+      case "create": {
+        const json = { data: b64(bytesOf(op.data)), mode: op.mode ?? "persistent", ...(op.acl ? { acl: op.acl } : {}), ...(op.ttlMs !== undefined ? { ttlMs: op.ttlMs } : {}) };
+        const r = await h.request("POST", urlPath("/v1/znodes", op.path), { json, headers });
+        const out = this.outcome(r, "create");
+        if (out.code === "OK") Object.assign(out, { path: r.body.path, stat: this.stat(r.body.stat, r.body.path) });
+        return out;
+      }
+      case "getData": {
+        const r = await h.request("GET", urlPath("/v1/znodes", op.path), { headers });
+        const out = this.outcome(r, "getData");
+        if (out.code === "OK") Object.assign(out, { data: r.body.data, stat: this.stat(r.body.stat, op.path) });
+        return out;
+      }
+      case "exists": {
+        const r = await h.request("GET", `${urlPath("/v1/znodes", op.path)}?view=stat`, { headers });
+        const out = this.outcome(r, "exists");
+        if (out.code === "OK") out.stat = this.stat(r.body.stat, op.path);
+        return out;
+      }
+      case "getChildren": {
+        const r = await h.request("GET", `${urlPath("/v1/znodes", op.path)}?view=children`, { headers });
+        const out = this.outcome(r, "getChildren");
+        if (out.code === "OK") Object.assign(out, { children: [...r.body.children].sort(), stat: this.stat(r.body.stat, op.path) });
+        return out;
+      }
+      case "setData": {
+        const r = await h.request("PUT", urlPath("/v1/znodes", op.path) + q("version", op.version), { json: { data: b64(bytesOf(op.data)) }, headers });
+        const out = this.outcome(r, "setData");
+        if (out.code === "OK") out.stat = this.stat(r.body.stat, op.path);
+        return out;
+      }
+      case "delete":
+        return this.outcome(await h.request("DELETE", urlPath("/v1/znodes", op.path) + q("version", op.version), { headers }), "delete");
+      case "getACL": {
+        const r = await h.request("GET", urlPath("/v1/acl", op.path), { headers });
+        const out = this.outcome(r, "getACL");
+        if (out.code === "OK") Object.assign(out, { acl: nAcl(r.body.acl), stat: this.stat(r.body.stat, op.path) });
+        return out;
+      }
+      case "setACL": {
+        const r = await h.request("PUT", urlPath("/v1/acl", op.path) + q("aversion", op.aversion), { json: { acl: op.acl }, headers });
+        const out = this.outcome(r, "setACL");
+        if (out.code === "OK") out.stat = this.stat(r.body.stat, op.path);
+        return out;
+      }
+      case "sync":
+        return this.outcome(await h.request("POST", urlPath("/v1/sync", op.path), { headers }), "sync");
+      case "multi": {
+        const r = await h.request("POST", "/v1/multi", { json: { ops: op.ops.map(multiOpJson) }, headers });
+        const ok = r.status >= 200 && r.status < 300;
+        const results: any[] | undefined = ok ? r.body?.results : r.body?.results;
+        const failing = ok || !results ? undefined : op.ops[results.findIndex((x) => x.code !== "OK")]?.op;
+        const out = this.outcome(r, "multi", failing === undefined ? undefined : failing === "check" ? "setData" : failing);
+        if (ok) {
+          out.results = (results ?? []).map((x, i): NMultiResult => {
+            const res: NMultiResult = { op: x.op, path: x.path };
+            if (x.stat) res.stat = this.stat(x.stat, x.path ?? op.ops[i]!.path);
+            return res;
+          });
+        } else if (results) {
+          out.results = results.map((x) => ({ code: x.code }));
+        }
+        return out;
+      }
+      case "multiRead": {
+        const r = await h.request("POST", "/v1/multi/read", { json: { ops: op.ops }, headers });
+        const out = this.outcome(r, "multiRead");
+        if (out.code === "OK") {
+          out.results = (r.body.results as any[]).map((x, i): NReadResult => {
+            const path = op.ops[i]!.path;
+            if (x.error) return { op: x.op, code: x.error.code };
+            if (x.op === "getChildren") return { op: x.op, code: "OK", children: [...x.children].sort(), stat: this.stat(x.stat, path) };
+            return { op: x.op, code: "OK", data: x.data, stat: this.stat(x.stat, path) };
+          });
+        }
+        return out;
+      }
+    }
+  }
+
+  private async open(label: string, timeoutMs: number, auth?: string): Promise<NResult> {
+    const existing = this.sessions.get(label);
+    if (existing?.state === "live") throw new Error(`open: session ${existing.owner} is still live`);
+    const r = await this.http.request("POST", "/v1/sessions", { json: { timeoutMs }, headers: auth ? { authorization: basic(auth) } : {} });
+    const out = this.outcome(r, "open");
+    if (out.code !== "OK") return out;
+    const session: Session = { label, id: r.body.id, owner: this.frame.sessions.add(label, BigInt(r.body.id)), timeoutMs: r.body.timeoutMs, auth, state: "live" };
+    this.sessions.set(label, session);
+    this.startPinging(session);
+    out.timeoutMs = r.body.timeoutMs;
+    return out;
+  }
+
+  private startPinging(session: Session): void {
+    let busy = false;
+    session.pinger = setInterval(
+      () => {
+        if (busy || session.state !== "live") return;
+        busy = true;
+        this.http
+          .request("POST", `/v1/sessions/${session.id}/ping`)
+          .then((r) => {
+            if (r.status === 410 && session.state === "live") {
+              session.state = "expired";
+              this.problems.push(`${this.name}: session ${session.owner} expired though pinged every ${Math.floor(session.timeoutMs / 3)} ms`);
+            }
+          })
+          .catch((e) => this.problems.push(`${this.name}: ping of ${session.owner} failed: ${e}`))
+          .finally(() => (busy = false));
+      },
+      Math.max(100, Math.floor(session.timeoutMs / 3)),
+    );
+    session.pinger.unref();
+  }
+
+  private stopPinging(session: Session): void {
+    if (session.pinger) clearInterval(session.pinger);
+    session.pinger = undefined;
+  }
+
+  private async expire(session: Session): Promise<void> {
+    if (session.state !== "live") throw new Error(`expire: session ${session.owner} is already ${session.state}`);
+    this.stopPinging(session);
+    session.state = "expired";
+    const deadline = Date.now() + EXPIRY_DEADLINE_MS;
+    for (;;) {
+      const r = await this.http.request("GET", `/v1/sessions/${session.id}`);
+      if (r.status === 410) return;
+      if (r.status !== 200) throw new Error(`${this.name}: GET /v1/sessions/${session.id} answered ${r.status} while waiting for expiry`);
+      if (Date.now() > deadline) throw new Error(`${this.name}: session ${session.owner} did not expire within ${EXPIRY_DEADLINE_MS} ms`);
+      await sleep(100);
+    }
+  }
+
+  async snapshot(roots: string[], withAcl: boolean): Promise<NSnapshot> {
+    const out: NSnapshot = {};
+    let level = roots;
+    while (level.length > 0) {
+      const r = await this.http.request("POST", "/v1/multi/read", { json: { ops: level.flatMap((path) => [{ op: "getData", path }, { op: "getChildren", path }]) } });
+      if (r.status !== 200) throw new Error(`${this.name}: snapshot multi/read answered ${r.status}: ${JSON.stringify(r.body)}`);
+      const results: any[] = r.body.results;
+      const next: string[] = [];
+      await Promise.all(
+        level.map(async (path, i) => {
+          const d = results[2 * i];
+          const c = results[2 * i + 1];
+          let node: NNode;
+          if (!d.error) {
+            node = { code: "OK", data: d.data, stat: this.stat(d.stat, path), children: c.error ? undefined : [...c.children].sort() };
+          } else if (d.error.code === "NOAUTH") {
+            const e = await this.http.request("GET", `${urlPath("/v1/znodes", path)}?view=stat`);
+            node = { code: "NOAUTH", ...(e.status === 200 ? { stat: this.stat(e.body.stat, path) } : {}) };
+          } else {
+            node = { code: d.error.code };
+          }
+          if (withAcl) {
+            const a = await this.http.request("GET", urlPath("/v1/acl", path));
+            if (a.status === 200) node.acl = nAcl(a.body.acl);
+            else node.aclCode = a.body?.code ?? `HTTP ${a.status}`;
+          }
+          out[path] = node;
+          for (const child of node.children ?? []) next.push(path === "/" ? `/${child}` : `${path}/${child}`);
+        }),
+      );
+      level = next;
+    }
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  async end(): Promise<void> {
+    for (const s of this.sessions.values()) {
+      this.stopPinging(s);
+      if (s.state === "live") {
+        s.state = "closed";
+        await this.http.request("DELETE", `/v1/sessions/${s.id}`).catch(() => undefined);
+      }
+    }
+  }
+}

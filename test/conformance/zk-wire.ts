@@ -1,0 +1,537 @@
+// A minimal ZooKeeper wire-protocol (jute) client for the conformance harness.
+//
+// node-zookeeper-client cannot express everything the comparison needs: the
+// reply header's zxid of every answer, create2/createContainer/createTTL with
+// the created node's Stat, null data, exact per-op multi results, multiRead,
+// getEphemerals, and — above all — dropping the TCP connection *without*
+// closeSession, so that the server really expires the session. This client
+// speaks the protocol directly; it does no client-side validation (see
+// zk-side.ts, which adds what ZooKeeper's Java client checks before sending).
+import net from "node:net";
+
+export const OP = {
+  notification: 0,
+  create: 1,
+  delete: 2,
+  exists: 3,
+  getData: 4,
+  setData: 5,
+  getACL: 6,
+  setACL: 7,
+  getChildren: 8,
+  sync: 9,
+  ping: 11,
+  getChildren2: 12,
+  check: 13,
+  multi: 14,
+  create2: 15,
+  createContainer: 19,
+  createTTL: 21,
+  multiRead: 22,
+  auth: 100,
+  getEphemerals: 103,
+  error: -1,
+  closeSession: -11,
+} as const;
+
+/** KeeperException.Code names as API.md spells them. */
+export const ERR: Record<number, string> = {
+  0: "OK",
+  [-1]: "SYSTEMERROR",
+  [-2]: "RUNTIMEINCONSISTENCY",
+  [-3]: "DATAINCONSISTENCY",
+  [-4]: "CONNECTIONLOSS",
+  [-5]: "MARSHALLINGERROR",
+  [-6]: "UNIMPLEMENTED",
+  [-7]: "OPERATIONTIMEOUT",
+  [-8]: "BADARGUMENTS",
+  [-12]: "UNKNOWNSESSION",
+  [-13]: "NEWCONFIGNOQUORUM",
+  [-14]: "RECONFIGINPROGRESS",
+  [-100]: "APIERROR",
+  [-101]: "NONODE",
+  [-102]: "NOAUTH",
+  [-103]: "BADVERSION",
+  [-108]: "NOCHILDRENFOREPHEMERALS",
+  [-110]: "NODEEXISTS",
+  [-111]: "NOTEMPTY",
+  [-112]: "SESSIONEXPIRED",
+  [-113]: "INVALIDCALLBACK",
+  [-114]: "INVALIDACL",
+  [-115]: "AUTHFAILED",
+  [-118]: "SESSIONMOVED",
+  [-119]: "NOTREADONLY",
+  [-120]: "EPHEMERALONLOCALSESSION",
+  [-121]: "NOWATCHER",
+  [-122]: "REQUESTTIMEOUT",
+  [-125]: "QUOTAEXCEEDED",
+  [-127]: "THROTTLEDOP",
+};
+export const errName = (code: number): string => ERR[code] ?? `ZK${code}`;
+
+export interface WireStat {
+  czxid: bigint;
+  mzxid: bigint;
+  ctime: bigint;
+  mtime: bigint;
+  version: number;
+  cversion: number;
+  aversion: number;
+  ephemeralOwner: bigint;
+  dataLength: number;
+  numChildren: number;
+  pzxid: bigint;
+}
+
+export interface WireAcl {
+  perms: number;
+  scheme: string;
+  id: string;
+}
+
+export const OPEN_ACL: WireAcl[] = [{ perms: 31, scheme: "world", id: "anyone" }];
+
+class Writer {
+  private parts: Buffer[] = [];
+  int(v: number): this {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(v);
+    this.parts.push(b);
+    return this;
+  }
+  long(v: bigint | number): this {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(BigInt(v));
+    this.parts.push(b);
+    return this;
+  }
+  bool(v: boolean): this {
+    this.parts.push(Buffer.from([v ? 1 : 0]));
+    return this;
+  }
+  buf(v: Uint8Array | null): this {
+    if (v === null) return this.int(-1);
+    this.int(v.length);
+    this.parts.push(Buffer.from(v));
+    return this;
+  }
+  str(s: string): this {
+    return this.buf(Buffer.from(s, "utf8"));
+  }
+  acl(list: WireAcl[]): this {
+    this.int(list.length);
+    for (const a of list) this.int(a.perms).str(a.scheme).str(a.id);
+    return this;
+  }
+  done(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+export class Reader {
+  private o = 0;
+  constructor(private readonly b: Buffer) {}
+  int(): number {
+    const v = this.b.readInt32BE(this.o);
+    this.o += 4;
+    return v;
+  }
+  long(): bigint {
+    const v = this.b.readBigInt64BE(this.o);
+    this.o += 8;
+    return v;
+  }
+  bool(): boolean {
+    return this.b[this.o++] !== 0;
+  }
+  buf(): Buffer | null {
+    const n = this.int();
+    if (n < 0) return null;
+    const d = this.b.subarray(this.o, this.o + n);
+    this.o += n;
+    return Buffer.from(d);
+  }
+  str(): string | null {
+    const d = this.buf();
+    return d === null ? null : d.toString("utf8");
+  }
+  strings(): string[] {
+    const n = this.int();
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) out.push(this.str() ?? "");
+    return out;
+  }
+  acl(): WireAcl[] {
+    const n = this.int();
+    const out: WireAcl[] = [];
+    for (let i = 0; i < n; i++) out.push({ perms: this.int(), scheme: this.str() ?? "", id: this.str() ?? "" });
+    return out;
+  }
+  stat(): WireStat {
+    return {
+      czxid: this.long(),
+      mzxid: this.long(),
+      ctime: this.long(),
+      mtime: this.long(),
+      version: this.int(),
+      cversion: this.int(),
+      aversion: this.int(),
+      ephemeralOwner: this.long(),
+      dataLength: this.int(),
+      numChildren: this.int(),
+      pzxid: this.long(),
+    };
+  }
+  left(): number {
+    return this.b.length - this.o;
+  }
+}
+
+/** A reply: its header's zxid and error code, and the body reader when err is 0. */
+export interface Reply {
+  zxid: bigint;
+  err: number;
+  r: Reader;
+}
+
+export type WireMultiOp =
+  | { type: "create" | "createContainer"; path: string; data: Uint8Array | null; acl: WireAcl[]; flags: number }
+  | { type: "createTTL"; path: string; data: Uint8Array | null; acl: WireAcl[]; flags: number; ttl: number }
+  | { type: "delete"; path: string; version: number }
+  | { type: "setData"; path: string; data: Uint8Array | null; version: number }
+  | { type: "check"; path: string; version: number };
+
+export interface WireMultiResult {
+  /** The opcode of the result record (-1 for an error result). */
+  type: number;
+  err: number;
+  path?: string;
+  stat?: WireStat;
+}
+
+export type WireReadOp = { type: "getData" | "getChildren"; path: string };
+export type WireReadResult =
+  | { type: "getData"; err: number; data: Buffer | null; stat: WireStat }
+  | { type: "getChildren"; err: number; children: string[] }
+  | { type: "error"; err: number };
+
+interface Pending {
+  resolve(r: Reply): void;
+  reject(e: Error): void;
+}
+
+export interface ConnectOptions {
+  timeoutMs: number;
+  /** Reconnect to this session (with its password) instead of opening one. */
+  sessionId?: bigint;
+  passwd?: Buffer;
+  /** Send pings at a third of the negotiated timeout (default true). */
+  ping?: boolean;
+}
+
+export class ZkWire {
+  sessionId = 0n;
+  passwd: Buffer = Buffer.alloc(16);
+  timeoutMs = 0;
+  closed = false;
+  /** Called once when the connection closes, for whatever reason. */
+  onClose: (() => void) | undefined;
+  private sock!: net.Socket;
+  private pending = new Map<number, Pending>();
+  private xid = 1;
+  private acc = Buffer.alloc(0);
+  private pinger: NodeJS.Timeout | undefined;
+
+  /**
+   * Connects; resolves once the server answered the ConnectRequest. A reconnect
+   * to a session the server no longer knows resolves with timeoutMs 0 (the
+   * server's "session expired" answer) and a closed socket.
+   */
+  static connect(port: number, opts: ConnectOptions): Promise<ZkWire> {
+    return new Promise((resolve, reject) => {
+      const z = new ZkWire();
+      let connected = false;
+      const sock = net.connect({ host: "127.0.0.1", port });
+      z.sock = sock;
+      sock.setNoDelay(true);
+      sock.on("connect", () => {
+        const body = new Writer()
+          .int(0)
+          .long(0)
+          .int(opts.timeoutMs)
+          .long(opts.sessionId ?? 0n)
+          .buf(opts.passwd ?? Buffer.alloc(16))
+          .bool(false)
+          .done();
+        sock.write(Buffer.concat([new Writer().int(body.length).done(), body]));
+      });
+      sock.on("data", (d: Buffer) => {
+        z.acc = Buffer.concat([z.acc, d]);
+        while (z.acc.length >= 4) {
+          const n = z.acc.readInt32BE(0);
+          if (z.acc.length < 4 + n) break;
+          const frame = Buffer.from(z.acc.subarray(4, 4 + n));
+          z.acc = z.acc.subarray(4 + n);
+          if (!connected) {
+            connected = true;
+            const r = new Reader(frame);
+            r.int(); // protocol version
+            z.timeoutMs = r.int();
+            z.sessionId = r.long();
+            z.passwd = r.buf() ?? Buffer.alloc(16);
+            if (z.timeoutMs > 0 && opts.ping !== false) z.startPinging();
+            resolve(z);
+            continue;
+          }
+          const r = new Reader(frame);
+          const xid = r.int();
+          const zxid = r.long();
+          const err = r.int();
+          if (xid === -1) continue; // a watch notification: the harness sets no watches
+          const p = z.pending.get(xid);
+          if (p) {
+            z.pending.delete(xid);
+            p.resolve({ zxid, err, r });
+          }
+        }
+      });
+      sock.on("error", (e) => {
+        if (!connected) reject(e);
+      });
+      sock.on("close", () => {
+        z.closed = true;
+        z.stopPinging();
+        z.onClose?.();
+        for (const p of z.pending.values()) p.reject(new Error("ZooKeeper connection closed"));
+        z.pending.clear();
+        if (!connected) {
+          connected = true;
+          // The server closes a reconnect to an expired session right after answering; a
+          // close with no answer at all is a failure.
+          reject(new Error("ZooKeeper closed the connection before answering the ConnectRequest"));
+        }
+      });
+    });
+  }
+
+  startPinging(): void {
+    this.stopPinging();
+    this.pinger = setInterval(() => void this.ping().catch(() => undefined), Math.max(100, Math.floor(this.timeoutMs / 3)));
+    this.pinger.unref();
+  }
+
+  stopPinging(): void {
+    if (this.pinger) clearInterval(this.pinger);
+    this.pinger = undefined;
+  }
+
+  private send(xid: number, type: number, payload: Buffer): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new Error("ZooKeeper connection closed"));
+        return;
+      }
+      const body = Buffer.concat([new Writer().int(xid).int(type).done(), payload]);
+      this.pending.set(xid, { resolve, reject });
+      this.sock.write(Buffer.concat([new Writer().int(body.length).done(), body]));
+    });
+  }
+
+  private call(type: number, payload: Buffer): Promise<Reply> {
+    return this.send(this.xid++, type, payload);
+  }
+
+  ping(): Promise<Reply> {
+    return this.send(-2, OP.ping, Buffer.alloc(0));
+  }
+
+  /** addAuthInfo: the reply says whether the credentials were accepted. */
+  addAuth(scheme: string, auth: string): Promise<Reply> {
+    return this.send(-4, OP.auth, new Writer().int(0).str(scheme).buf(Buffer.from(auth, "utf8")).done());
+  }
+
+  async create(
+    opcode: typeof OP.create | typeof OP.create2 | typeof OP.createContainer | typeof OP.createTTL,
+    path: string,
+    data: Uint8Array | null,
+    acl: WireAcl[],
+    flags: number,
+    ttl = -1,
+  ): Promise<Reply & { path?: string; stat?: WireStat }> {
+    const w = new Writer().str(path).buf(data).acl(acl).int(flags);
+    if (opcode === OP.createTTL) w.long(ttl);
+    const res: Reply & { path?: string; stat?: WireStat } = await this.call(opcode, w.done());
+    if (res.err === 0) {
+      res.path = res.r.str() ?? "";
+      if (opcode !== OP.create) res.stat = res.r.stat();
+    }
+    return res;
+  }
+
+  delete(path: string, version: number): Promise<Reply> {
+    return this.call(OP.delete, new Writer().str(path).int(version).done());
+  }
+
+  async exists(path: string): Promise<Reply & { stat?: WireStat }> {
+    const res: Reply & { stat?: WireStat } = await this.call(OP.exists, new Writer().str(path).bool(false).done());
+    if (res.err === 0) res.stat = res.r.stat();
+    return res;
+  }
+
+  async getData(path: string): Promise<Reply & { data?: Buffer | null; stat?: WireStat }> {
+    const res: Reply & { data?: Buffer | null; stat?: WireStat } = await this.call(OP.getData, new Writer().str(path).bool(false).done());
+    if (res.err === 0) {
+      res.data = res.r.buf();
+      res.stat = res.r.stat();
+    }
+    return res;
+  }
+
+  async setData(path: string, data: Uint8Array | null, version: number): Promise<Reply & { stat?: WireStat }> {
+    const res: Reply & { stat?: WireStat } = await this.call(OP.setData, new Writer().str(path).buf(data).int(version).done());
+    if (res.err === 0) res.stat = res.r.stat();
+    return res;
+  }
+
+  async getACL(path: string): Promise<Reply & { acl?: WireAcl[]; stat?: WireStat }> {
+    const res: Reply & { acl?: WireAcl[]; stat?: WireStat } = await this.call(OP.getACL, new Writer().str(path).done());
+    if (res.err === 0) {
+      res.acl = res.r.acl();
+      res.stat = res.r.stat();
+    }
+    return res;
+  }
+
+  async setACL(path: string, acl: WireAcl[], version: number): Promise<Reply & { stat?: WireStat }> {
+    const res: Reply & { stat?: WireStat } = await this.call(OP.setACL, new Writer().str(path).acl(acl).int(version).done());
+    if (res.err === 0) res.stat = res.r.stat();
+    return res;
+  }
+
+  async getChildren2(path: string): Promise<Reply & { children?: string[]; stat?: WireStat }> {
+    const res: Reply & { children?: string[]; stat?: WireStat } = await this.call(OP.getChildren2, new Writer().str(path).bool(false).done());
+    if (res.err === 0) {
+      res.children = res.r.strings();
+      res.stat = res.r.stat();
+    }
+    return res;
+  }
+
+  async sync(path: string): Promise<Reply & { path?: string }> {
+    const res: Reply & { path?: string } = await this.call(OP.sync, new Writer().str(path).done());
+    if (res.err === 0) res.path = res.r.str() ?? "";
+    return res;
+  }
+
+  async getEphemerals(prefix: string): Promise<Reply & { ephemerals?: string[] }> {
+    const res: Reply & { ephemerals?: string[] } = await this.call(OP.getEphemerals, new Writer().str(prefix).done());
+    if (res.err === 0) res.ephemerals = res.r.strings();
+    return res;
+  }
+
+  async multi(ops: WireMultiOp[]): Promise<Reply & { results: WireMultiResult[] }> {
+    const w = new Writer();
+    for (const o of ops) {
+      w.int(OP[o.type]).bool(false).int(-1);
+      switch (o.type) {
+        case "create":
+        case "createContainer":
+          w.str(o.path).buf(o.data).acl(o.acl).int(o.flags);
+          break;
+        case "createTTL":
+          w.str(o.path).buf(o.data).acl(o.acl).int(o.flags).long(o.ttl);
+          break;
+        case "delete":
+        case "check":
+          w.str(o.path).int(o.version);
+          break;
+        case "setData":
+          w.str(o.path).buf(o.data).int(o.version);
+          break;
+      }
+    }
+    w.int(-1).bool(true).int(-1);
+    const res = await this.call(OP.multi, w.done());
+    const results: WireMultiResult[] = [];
+    if (res.err === 0) {
+      const r = res.r;
+      for (;;) {
+        const type = r.int();
+        const done = r.bool();
+        const err = r.int();
+        if (done) break;
+        const item: WireMultiResult = { type, err };
+        if (type === OP.error) item.err = r.int();
+        else if (type === OP.create) item.path = r.str() ?? "";
+        else if (type === OP.create2 || type === OP.createContainer || type === OP.createTTL) {
+          item.path = r.str() ?? "";
+          item.stat = r.stat();
+        } else if (type === OP.setData) item.stat = r.stat();
+        results.push(item);
+      }
+    }
+    return { ...res, results };
+  }
+
+  async multiRead(ops: WireReadOp[]): Promise<Reply & { results: WireReadResult[] }> {
+    const w = new Writer();
+    for (const o of ops) w.int(o.type === "getData" ? OP.getData : OP.getChildren).bool(false).int(-1).str(o.path).bool(false);
+    w.int(-1).bool(true).int(-1);
+    const res = await this.call(OP.multiRead, w.done());
+    const results: WireReadResult[] = [];
+    if (res.err === 0) {
+      const r = res.r;
+      for (;;) {
+        const type = r.int();
+        const done = r.bool();
+        const err = r.int();
+        if (done) break;
+        if (type === OP.error) results.push({ type: "error", err: r.int() });
+        else if (type === OP.getData) results.push({ type: "getData", err, data: r.buf(), stat: r.stat() });
+        else if (type === OP.getChildren) results.push({ type: "getChildren", err, children: r.strings() });
+        else throw new Error(`multiRead: unexpected result type ${type}`);
+      }
+    }
+    return { ...res, results };
+  }
+
+  /** closeSession, then the socket. */
+  async close(): Promise<Reply> {
+    this.stopPinging();
+    try {
+      return await this.call(OP.closeSession, Buffer.alloc(0));
+    } finally {
+      this.sock.destroy();
+    }
+  }
+
+  /** Drops the connection without closeSession: the server will expire the session. */
+  drop(): void {
+    this.stopPinging();
+    this.closed = true;
+    this.sock.destroy();
+  }
+}
+
+/** Sends a four-letter word and returns the whole answer. */
+export function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: "127.0.0.1", port });
+    let out = "";
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`4lw ${cmd} timed out`));
+    }, timeoutMs);
+    sock.setEncoding("utf8");
+    sock.on("connect", () => sock.write(cmd));
+    sock.on("data", (d: string) => (out += d));
+    sock.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on("close", () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
