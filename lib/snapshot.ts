@@ -1,6 +1,6 @@
 // One consistent read of everything an operation needs, in one etcd round trip.
-// The snapshot also remembers the mod revision of every key it saw, so the
-// write that follows can be guarded by exactly what it was decided on.
+// The snapshot also remembers every key it saw, so the write that follows can
+// be guarded by exactly what it was decided on.
 import type { Ctx } from "./context.js";
 import type { Bytes, KeyValue, RangeRequest, RangeResponse, RequestOp, ResponseOp } from "./etcd/types.js";
 import { decodeAcl, decodeCounter, decodeElistEntry, decodeNode, offsetOf, resolveZxid } from "./records.js";
@@ -72,8 +72,6 @@ export class Snapshot {
   /** Every single key read (null: absent), for the guards of the write that follows. */
   readonly observed = new Map<string, KeyValue | null>();
 
-  constructor(readonly set: KeySet) {}
-
   get zxid(): bigint {
     return this.revision - this.off;
   }
@@ -98,7 +96,7 @@ export function normalize(set: ReadSet): KeySet {
 export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revision: bigint, responses: ResponseOp[]): Snapshot } {
   const { keys } = ctx;
   const batch = new ReadBatch();
-  const snap = new Snapshot(set);
+  const snap = new Snapshot();
   const seen = (key: string, kv: KeyValue | undefined) => snap.observed.set(key, kv ?? null);
   const single = (key: string, onKv: (kv: KeyValue | undefined) => void) =>
     batch.range({ key }, (r) => {

@@ -1,6 +1,7 @@
 // Runs ZooKeeper write ops as one guarded etcd transaction: read a snapshot,
-// plan in memory, commit guarded by what the plan was decided on. A lost race re-reads in the same round trip (the failure branch)
-// and plans again. A failed op still commits: ZooKeeper's error txn spends a zxid.
+// plan in memory, commit guarded by what the plan was decided on. A lost race
+// re-reads in the same round trip (the failure branch) and plans again. A
+// failed op still commits: ZooKeeper's error txn spends a zxid.
 import type { Ctx } from "./context.js";
 import type { Compare, RequestOp } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
@@ -46,12 +47,12 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
   const opsOf = typeof ops === "function" ? ops : () => ops;
   const set = normalize(opts.readSet ?? {});
   if (typeof ops !== "function") for (const p of readSetOf(ops)) set.paths.add(p);
-  // Ops a snapshot implies name their znodes only once it is read: then one more read.
   if (session !== undefined) set.sessions.add(session);
   let snap = await read(ctx, set);
   for (let attempt = 0; attempt < ctx.config.maxAttempts; attempt++) {
     checkSession(snap, session);
     const list = opsOf(snap);
+    // Ops a snapshot implies name their znodes only once it is read: then one more read.
     const unread = [...readSetOf(list)].filter((p) => !set.paths.has(p));
     if (unread.length > 0) {
       for (const p of unread) set.paths.add(p);
