@@ -49,6 +49,11 @@ async function identities(c: Context<AppEnv>, deps: Deps, allowAnonymous: boolea
   return ids;
 }
 
+/** ZooKeeper's reply-header zxid; -1 when etcd could not be asked. */
+function zxidHeader(ctx: Ctx | undefined): string {
+  return ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString();
+}
+
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -67,7 +72,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     } finally {
       recordOp(c.get("op"), etcd.calls);
     }
-    c.res.headers.set("ZK-Zxid", ctx.lastZxid === null ? "-1" : ctx.lastZxid.toString());
+    c.res.headers.set("ZK-Zxid", zxidHeader(ctx));
   });
 
   znodeRoutes(app);
@@ -85,7 +90,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     const ctx = c.get("ctx") as Ctx | undefined;
     if (err instanceof EtcdUnavailableError) {
       c.header("Retry-After", "1");
-      c.header("ZK-Zxid", ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString());
+      c.header("ZK-Zxid", zxidHeader(ctx));
       return c.json(errorBody(new ZkError("CONNECTIONLOSS", `etcd is unavailable: ${err.message}`), false), 503);
     }
     if (err instanceof EtcdLimitError) {
@@ -93,7 +98,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     }
     if (!(err instanceof ZkError)) {
       const requestId = crypto.randomUUID();
-      c.header("ZK-Zxid", ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString());
+      c.header("ZK-Zxid", zxidHeader(ctx));
       console.error(`request ${requestId} ${c.req.method} ${c.req.path}:`, err);
       return c.json({ ...errorBody(new ZkError("SYSTEMERROR", "internal error; quote the requestId when reporting it"), false), requestId }, 500);
     }
@@ -113,7 +118,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     }
     if (e.code === "METHODNOTALLOWED") c.header("Allow", c.get("allow") ?? "");
     if (e.code === "AUTHFAILED") c.header("WWW-Authenticate", 'Basic realm="zookeeper"');
-    c.header("ZK-Zxid", ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString());
+    c.header("ZK-Zxid", zxidHeader(ctx));
     const status = statusOf(e.code, c.get("creates") === true);
     return c.json(errorBody(e, c.get("multi") === true), status as 400);
   });
