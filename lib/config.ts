@@ -6,6 +6,8 @@ export interface Config {
   etcdEndpoints: string[];
   etcdUser?: string;
   etcdPassword?: string;
+  /** etcd's --max-txn-ops: larger reads are split, larger writes refused (413). */
+  etcdMaxTxnOps: number;
   /** Key prefix: many tenants may share one etcd. */
   prefix: string;
   /** Largest znode data, and largest total data of a multi (jute.maxbuffer − 1). */
@@ -29,6 +31,7 @@ export type ConfigVars = Partial<Record<
   | "ETCD_ENDPOINTS"
   | "ETCD_USER"
   | "ETCD_PASSWORD"
+  | "ETCD_MAX_TXN_OPS"
   | "ZK_PREFIX"
   | "ZK_MAX_DATA_BYTES"
   | "ZK_TICK_TIME_MS"
@@ -56,6 +59,7 @@ export function configFrom(vars: ConfigVars): Config {
     etcdEndpoints: (vars.ETCD_ENDPOINTS ?? "http://127.0.0.1:2379").split(",").map((e) => e.trim()).filter(Boolean),
     etcdUser: vars.ETCD_USER || undefined,
     etcdPassword: vars.ETCD_PASSWORD || undefined,
+    etcdMaxTxnOps: int(vars, "ETCD_MAX_TXN_OPS", 128),
     prefix: vars.ZK_PREFIX ?? "zk/",
     maxDataBytes: int(vars, "ZK_MAX_DATA_BYTES", 1_048_575),
     tickTimeMs,

@@ -197,7 +197,24 @@ function loadNode(path: string, kvs: Partial<Record<"node" | "c" | "d" | "acl", 
 }
 
 /**
- * Reads a snapshot in one round trip. On first use it bootstraps the tree; when
+ * Runs range requests as one consistent read. More than the cluster allows in
+ * one txn (--max-txn-ops) are split: the first part fixes the revision and the
+ * rest read at that revision, in parallel.
+ */
+async function rangeAll(ctx: Ctx, ops: RequestOp[]): Promise<{ revision: bigint; responses: ResponseOp[] }> {
+  const max = ctx.config.etcdMaxTxnOps;
+  const first = await ctx.etcd.txn({ success: ops.slice(0, max) });
+  if (ops.length <= max) return first;
+  const rest: RequestOp[][] = [];
+  for (let i = max; i < ops.length; i += max) {
+    rest.push(ops.slice(i, i + max).map((op) => ("range" in op ? { range: { ...op.range, revision: first.revision } } : op)));
+  }
+  const more = await Promise.all(rest.map((success) => ctx.etcd.txn({ success })));
+  return { revision: first.revision, responses: [...first.responses, ...more.flatMap((r) => r.responses)] };
+}
+
+/**
+ * Reads a snapshot in one round trip (when it fits one etcd txn). On first use it bootstraps the tree; when
  * an ephemeral child has expired it reconciles the parent first, so no caller
  * ever sees a stale Stat.
  */
@@ -205,7 +222,7 @@ export async function read(ctx: Ctx, set: ReadSet): Promise<Snapshot> {
   const normalized = normalize(set);
   for (let attempt = 0; attempt < ctx.config.maxAttempts; attempt++) {
     const { ops, parse } = planRead(ctx, normalized);
-    const resp = await ctx.etcd.txn({ success: ops });
+    const resp = await rangeAll(ctx, ops);
     const snap = parse(resp.revision, resp.responses);
     if (!snap.base) {
       await bootstrap(ctx);

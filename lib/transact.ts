@@ -73,11 +73,14 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
     // A txn that changes nothing (failed ops, a multi of checks) still spends a zxid.
     if (success.length === 0) success.push({ put: { key: ctx.keys.txnMarker(), value: new Uint8Array() } });
     // The failure branch re-reads what this attempt saw and assumed; a later
-    // attempt assumes afresh (a sequential name moves with the counter).
-    const { ops: failure, parse } = planRead(ctx, { ...set, paths: new Set([...set.paths, ...decided.assumedAbsent]) });
-    const resp = await ctx.etcd.txn({ compare, success, failure });
+    // attempt assumes afresh (a sequential name moves with the counter). A
+    // re-read too big for one txn is made after the failure instead.
+    const reread = { ...set, paths: new Set([...set.paths, ...decided.assumedAbsent]) };
+    const { ops: failure, parse } = planRead(ctx, reread);
+    const inline = failure.length <= ctx.config.etcdMaxTxnOps;
+    const resp = await ctx.etcd.txn({ compare, success, failure: inline ? failure : [] });
     if (!resp.succeeded) {
-      snap = parse(resp.revision, resp.responses);
+      snap = inline ? parse(resp.revision, resp.responses) : await read(ctx, reread);
       if (snap.expired.size > 0) snap = await read(ctx, set); // reconciles first
       await backoff(attempt);
       continue;

@@ -1,8 +1,9 @@
 // multi and multi/read against a real etcd, over both transports. Per-op codes
 // and zxids are what ZooKeeper 3.8 reports (checked against a real server).
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startEtcd, type EtcdServer } from "../support/etcd-server.js";
 import { etcdPerFile } from "../support/suite.js";
-import { b64, service, TRANSPORTS, unb64 } from "../support/service.js";
+import { b64, etcdClient, service, TRANSPORTS, unb64 } from "../support/service.js";
 
 const etcd = etcdPerFile();
 
@@ -105,6 +106,21 @@ describe.each(TRANSPORTS)("multi over %s", (transport) => {
     expect((await call("GET", "/v1/znodes/a")).status).toBe(404);
   });
 
+  test("a multi over many znodes reads in parts and commits in one txn", async () => {
+    // The service assumes etcd's default of 128 ops per txn; this etcd allows more.
+    const { call } = fresh();
+    await call("POST", "/v1/znodes/big");
+    const ops = Array.from({ length: 40 }, (_, i) => ({ op: "create", path: `/big/n${i}`, data: b64(String(i)) }));
+    const r = await multi(call, ops);
+    expect(r.status).toBe(200);
+    expect(new Set(r.body.results.map((x: any) => x.stat.czxid))).toEqual(new Set([String(r.zxid)]));
+    const big = await call("GET", "/v1/znodes/big?view=children");
+    expect(big.body.children).toHaveLength(40);
+    expect(big.body.stat).toMatchObject({ cversion: 40, numChildren: 40, pzxid: String(r.zxid) });
+    const read = await call("POST", "/v1/multi/read", { json: { ops: ops.map((o) => ({ op: "getData", path: o.path })) } });
+    expect(read.body.results.map((x: any) => unb64(x.data))).toEqual(ops.map((_, i) => String(i)));
+  });
+
   test("multi/read answers each op on its own, spending nothing", async () => {
     const { call } = fresh();
     await call("POST", "/v1/znodes/r", { json: { data: b64("data") } });
@@ -124,5 +140,31 @@ describe.each(TRANSPORTS)("multi over %s", (transport) => {
     expect((await call("POST", "/v1/multi/read", { json: { ops: [] } })).body.results).toEqual([]);
     expect((await call("POST", "/v1/multi/read", { json: { ops: [{ op: "getData", path: "bad" }] } })).status).toBe(400);
     expect((await call("POST", "/v1/multi/read", { json: { ops: [{ op: "setData", path: "/r" }] } })).status).toBe(400);
+  });
+});
+
+describe("an etcd with its default limit of 128 ops per txn", () => {
+  let server: EtcdServer;
+  beforeAll(async () => {
+    server = await startEtcd({ maxTxnOps: 128 });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test.each(TRANSPORTS)("refuses a multi too big for one txn with 413 and changes nothing (%s)", async (transport) => {
+    const client = etcdClient(transport, [server.endpoint]);
+    const { call } = service(client);
+    await call("POST", "/v1/znodes/big");
+    const before = (await call("GET", "/v1/znodes/")).zxid;
+    const ops = Array.from({ length: 40 }, (_, i) => ({ op: "create", path: `/big/n${i}` }));
+    const r = await call("POST", "/v1/multi", { json: { ops } });
+    expect([r.status, r.body.code, r.body.zkCode]).toEqual([413, "TOOLARGE", null]);
+    expect(r.body.message).toContain("--max-txn-ops");
+    expect((await call("GET", "/v1/znodes/big?view=stat")).body.stat.numChildren).toBe(0);
+    expect((await call("GET", "/v1/znodes/")).zxid).toBe(before);
+    // Twelve creates fit: reads are split, the commit is one txn.
+    expect((await call("POST", "/v1/multi", { json: { ops: ops.slice(0, 12) } })).status).toBe(200);
+    await client.close();
   });
 });

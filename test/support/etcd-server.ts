@@ -55,6 +55,8 @@ interface MemberSpec {
   /** name=peerURL,... for every member. */
   initialCluster: string;
   clusterToken: string;
+  /** etcd's --max-txn-ops; the tests' default allows large multis (README). */
+  maxTxnOps: number;
 }
 
 const clientUrl = (spec: { clientPort: number }) => `http://127.0.0.1:${spec.clientPort}`;
@@ -89,8 +91,7 @@ class Member {
       "--initial-cluster-state=new",
       "--logger=zap",
       "--log-level=warn",
-      // A multi over many znodes is one txn of up to seven ops per znode (README).
-      "--max-txn-ops=10000",
+      `--max-txn-ops=${s.maxTxnOps}`,
       "--log-outputs=stderr",
     ];
     this.proc = spawnTracked(etcdBinary(), args);
@@ -126,7 +127,7 @@ class Member {
 }
 
 /** Starts n members as one cluster under `root`, retrying on fresh ports after a port race. */
-async function startMembers(root: string, n: number): Promise<Member[]> {
+async function startMembers(root: string, n: number, maxTxnOps = 10_000): Promise<Member[]> {
   let lastError: unknown;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
     const token = `zk-etcd-${process.pid}-${Date.now()}-${attempt}`;
@@ -134,7 +135,7 @@ async function startMembers(root: string, n: number): Promise<Member[]> {
     const specs = Array.from({ length: n }, (_, i) => {
       const name = `${path.basename(root)}-${i}`;
       const dataDir = path.join(root, `${name}-${attempt}`);
-      return { name, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]!, dataDir, clusterToken: token };
+      return { name, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]!, dataDir, clusterToken: token, maxTxnOps };
     });
     const initialCluster = specs.map((s) => `${s.name}=${peerUrl(s)}`).join(",");
     const members = specs.map((s) => new Member({ ...s, initialCluster }));
@@ -152,10 +153,10 @@ async function startMembers(root: string, n: number): Promise<Member[]> {
 }
 
 /** Starts a single-member etcd on loopback. */
-export async function startEtcd(): Promise<EtcdServer> {
+export async function startEtcd(opts: { maxTxnOps?: number } = {}): Promise<EtcdServer> {
   const root = await mkdtemp(path.join(os.tmpdir(), "etcd-test-"));
   try {
-    const [member] = (await startMembers(root, 1)) as [Member];
+    const [member] = (await startMembers(root, 1, opts.maxTxnOps)) as [Member];
     let stopped: Promise<void> | undefined;
     return {
       endpoint: member.endpoint,
