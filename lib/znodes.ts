@@ -3,7 +3,7 @@
 import { checkAcl, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
 import type { Bytes } from "./etcd/types.js";
-import { ZkError, type ErrorCode } from "./errors.js";
+import { ZkError, type ErrorCode, type OpResultCode } from "./errors.js";
 import { validatePath } from "./path.js";
 import { isEphemeral, isSequential, isTtl, type WriteOp, type WriteResult } from "./plan.js";
 import type { AclEntry } from "./records.js";
@@ -106,17 +106,23 @@ export async function multiRead(ctx: Ctx, ops: ReadOp[]): Promise<ReadResult[]> 
  * In a multi the op at fault gets the code and the others RUNTIMEINCONSISTENCY.
  */
 export function validateWriteOps(ctx: Ctx, ops: WriteOp[], multi: boolean): void {
-  let total = 0;
-  ops.forEach((op, i) => {
+  const refused = ops.map((op) => {
     try {
       validateWriteOp(ctx, op, multi);
+      return null;
     } catch (e) {
       if (!(e instanceof ZkError)) throw e;
-      const results = ops.map((_, j) => ({ code: j === i ? (e.code as "BADARGUMENTS") : ("RUNTIMEINCONSISTENCY" as const) }));
-      throw new ZkError(e.code, `op ${i}: ${e.message}`, e.path, results);
+      return e;
     }
-    if (op.op === "create" || op.op === "setData") total += op.data.length;
   });
+  const first = refused.findIndex((e) => e !== null);
+  if (first >= 0) {
+    // Every op at fault gets its code, so a caller sees all there is to fix.
+    const e = refused[first]!;
+    const results = refused.map((r) => ({ code: r ? (r.code as OpResultCode) : ("RUNTIMEINCONSISTENCY" as const) }));
+    throw new ZkError(e.code, `op ${first}: ${e.message}`, e.path, results);
+  }
+  const total = ops.reduce((n, op) => n + (op.op === "create" || op.op === "setData" ? op.data.length : 0), 0);
   if (total > ctx.config.maxDataBytes) {
     throw new ZkError("TOOLARGE", `the multi's data total ${total} bytes; the limit is ${ctx.config.maxDataBytes}`);
   }

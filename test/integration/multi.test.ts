@@ -93,6 +93,8 @@ describe.each(TRANSPORTS)("multi over %s", (transport) => {
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe("BADARGUMENTS");
     expect(bad.body.results.map((x: any) => x.code)).toEqual(["RUNTIMEINCONSISTENCY", "BADARGUMENTS", "RUNTIMEINCONSISTENCY"]);
+    const twoBad = await multi(call, [{ op: "delete", path: "/a//b" }, { op: "setData", path: "/a/./b" }, { op: "check", path: "/" }]);
+    expect(twoBad.body.results.map((x: any) => x.code)).toEqual(["BADARGUMENTS", "BADARGUMENTS", "RUNTIMEINCONSISTENCY"]);
     const unknown = await multi(call, [{ op: "create", path: "/ok" }, { op: "rename", path: "/x" }]);
     expect([unknown.status, unknown.body.code]).toEqual([400, "BADARGUMENTS"]);
     expect((await call("GET", "/v1/znodes/ok")).status).toBe(404);
