@@ -88,10 +88,10 @@ async function create(c: Context<AppEnv>): Promise<Response> {
   if (rawPath !== "/" && rawPath.endsWith("/") && !mode.includes("sequential")) {
     throw new ZkError("BADARGUMENTS", `invalid path ${JSON.stringify(rawPath)}: a trailing / is only for sequential creates`, rawPath);
   }
-  const { results } = await write(ctx, [{ op: "create", path: rawPath, data, acl, mode, ttlMs }]);
+  const { zxid, results } = await write(ctx, [{ op: "create", path: rawPath, data, acl, mode, ttlMs }]);
   const created = results[0]!;
   if (created.op !== "create") throw new Error("create returned another op's result");
-  const stat = statJson(statOf(created.node, ctx.lastZxid!));
+  const stat = statJson(statOf(created.node, zxid));
   c.header("Location", PREFIX + created.path.split("/").map(encodeURIComponent).join("/"));
   return c.json({ path: created.path, stat }, 201);
 }
