@@ -164,7 +164,10 @@ function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, Change>, opts: Tr
     const ownedBefore = before?.kind === "ephemeral" ? before.owner : null;
     const ownedAfter = after?.kind === "ephemeral" ? after.owner : null;
     if (ownedBefore !== null && ownedBefore !== ownedAfter) {
-      for (const key of [keys.owned(ownedBefore, path), keys.ekey(path), keys.elistEntry(path)]) out.push({ deleteRange: { key } });
+      out.push({ deleteRange: { key: keys.owned(ownedBefore, path) } });
+      // Recreated by another session in one multi: the puts below replace these
+      // (etcd refuses a txn that writes one key twice).
+      if (ownedAfter === null) for (const key of [keys.ekey(path), keys.elistEntry(path)]) out.push({ deleteRange: { key } });
     }
     if (ownedAfter !== null && ownedAfter !== ownedBefore) {
       out.push(

@@ -77,6 +77,25 @@ describe.each(TRANSPORTS)("multi over %s", (transport) => {
     expect((await call("GET", "/v1/znodes/full")).body.stat.version).toBe(0);
   });
 
+  test("an ephemeral deleted and re-created by another session in one multi", async () => {
+    const { call } = fresh();
+    const a = (await call("POST", "/v1/sessions", { json: { timeoutMs: 10_000 } })).body.id;
+    const b = (await call("POST", "/v1/sessions", { json: { timeoutMs: 10_000 } })).body.id;
+    await call("POST", "/v1/znodes/e", { json: { mode: "ephemeral" }, headers: { "zk-session": a } });
+    const r = await call("POST", "/v1/multi", {
+      json: { ops: [{ op: "delete", path: "/e" }, { op: "create", path: "/e", mode: "ephemeral" }] },
+      headers: { "zk-session": b },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.results[1].stat.ephemeralOwner).toBe(b);
+    expect((await call("GET", `/v1/sessions/${a}`)).body.ephemerals).toEqual([]);
+    expect((await call("GET", `/v1/sessions/${b}`)).body.ephemerals).toEqual(["/e"]);
+    await call("DELETE", `/v1/sessions/${a}`);
+    await call("DELETE", `/v1/sessions/${b}`);
+    expect((await call("GET", "/v1/znodes/e")).status).toBe(404);
+    expect((await call("GET", "/v1/stats")).body.pendingReconciliations).toBe(0);
+  });
+
   test("an empty multi and a multi of checks each spend a zxid", async () => {
     const { call } = fresh();
     const empty = await multi(call, []);
