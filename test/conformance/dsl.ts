@@ -12,16 +12,17 @@ interface Who {
 export function dsl(t: Lockstep) {
   const who = (o: Who | undefined) => o?.as ?? "anon";
   return {
-    create: (path: string, o: Who & { data?: Data; mode?: Mode; acl?: Acl[]; ttlMs?: number } = {}) =>
-      t.step(who(o), { op: "create", path, data: o.data, mode: o.mode, acl: o.acl, ttlMs: o.ttlMs }, o.expect),
-    get: (path: string, o?: Who) => t.step(who(o), { op: "getData", path }, o?.expect),
-    exists: (path: string, o?: Who) => t.step(who(o), { op: "exists", path }, o?.expect),
+    create: (path: string, o: Who & { data?: Data; mode?: Mode; acl?: Acl[]; ttlMs?: number; via?: "octets" } = {}) =>
+      t.step(who(o), { op: "create", path, data: o.data, mode: o.mode, acl: o.acl, ttlMs: o.ttlMs, via: o.via }, o.expect),
+    get: (path: string, o?: Who & { via?: "octets" }) => t.step(who(o), { op: "getData", path, via: o?.via }, o?.expect),
+    exists: (path: string, o?: Who & { via?: "head" }) => t.step(who(o), { op: "exists", path, via: o?.via }, o?.expect),
     children: (path: string, o?: Who) => t.step(who(o), { op: "getChildren", path }, o?.expect),
-    set: (path: string, data: Data | undefined, o: Who & { version?: number } = {}) => t.step(who(o), { op: "setData", path, data, version: o.version }, o.expect),
-    del: (path: string, o: Who & { version?: number } = {}) => t.step(who(o), { op: "delete", path, version: o.version }, o.expect),
+    set: (path: string, data: Data | undefined, o: Who & { version?: number; via?: "octets" | "if-match" } = {}) =>
+      t.step(who(o), { op: "setData", path, data, version: o.version, via: o.via }, o.expect),
+    del: (path: string, o: Who & { version?: number; via?: "if-match" } = {}) => t.step(who(o), { op: "delete", path, version: o.version, via: o.via }, o.expect),
     getAcl: (path: string, o?: Who) => t.step(who(o), { op: "getACL", path }, o?.expect),
     setAcl: (path: string, acl: Acl[], o: Who & { aversion?: number } = {}) => t.step(who(o), { op: "setACL", path, acl, aversion: o.aversion }, o.expect),
-    multi: (ops: MultiOp[], o?: Who) => t.step(who(o), { op: "multi", ops }, o?.expect),
+    multi: (ops: MultiOp[], o?: Who & { tree?: boolean }) => t.step(who(o), { op: "multi", ops }, o?.expect, { tree: o?.tree }),
     multiRead: (ops: ReadOp[], o?: Who) => t.step(who(o), { op: "multiRead", ops }, o?.expect),
     sync: (path: string, o?: Who) => t.step(who(o), { op: "sync", path }, o?.expect),
     open: (label: string, o: { timeoutMs?: number; auth?: string; expect?: string } = {}) => t.step(label, { op: "open", timeoutMs: o.timeoutMs ?? 2000, auth: o.auth }, o.expect),
@@ -30,6 +31,8 @@ export function dsl(t: Lockstep) {
     inspect: (label: string, o: { expect?: string } = {}) => t.step(label, { op: "inspect" }, o.expect),
     /** `tree: false`: the trees are not read after the expiry, so the next op is the first to meet its effects. */
     expire: (label: string, o: { tree?: boolean } = {}) => t.step(label, { op: "expire" }, "OK", o),
+    /** ZooKeeper's ContainerManager runs (a scenario with `reaperMs`); the service's scheduled job runs once. */
+    reap: () => t.step("anon", { op: "reap" }, "OK"),
   };
 }
 

@@ -76,13 +76,20 @@ export type MultiOp =
 export type ReadOp = { op: "getData" | "getChildren"; path: string };
 
 /** One step of a trace. Session ops act on the step's actor (a session label). */
+/**
+ * `via`: the HTTP form the service side uses, where API.md offers several for
+ * one ZooKeeper op ("octets": a raw application/octet-stream body, or
+ * Accept: application/octet-stream with the Stat in ZK-Stat; "head": HEAD
+ * with the Stat in ZK-Stat; "if-match": the version in If-Match). ZooKeeper
+ * runs the same op either way.
+ */
 export type Op =
-  | { op: "create"; path: string; data?: Data; mode?: Mode; acl?: Acl[]; ttlMs?: number }
-  | { op: "getData"; path: string }
-  | { op: "exists"; path: string }
+  | { op: "create"; path: string; data?: Data; mode?: Mode; acl?: Acl[]; ttlMs?: number; via?: "octets" }
+  | { op: "getData"; path: string; via?: "octets" }
+  | { op: "exists"; path: string; via?: "head" }
   | { op: "getChildren"; path: string }
-  | { op: "setData"; path: string; data?: Data; version?: number }
-  | { op: "delete"; path: string; version?: number }
+  | { op: "setData"; path: string; data?: Data; version?: number; via?: "octets" | "if-match" }
+  | { op: "delete"; path: string; version?: number; via?: "if-match" }
   | { op: "getACL"; path: string }
   | { op: "setACL"; path: string; acl: Acl[]; aversion?: number }
   | { op: "multi"; ops: MultiOp[] }
@@ -93,7 +100,9 @@ export type Op =
   | { op: "ping" }
   | { op: "inspect" }
   /** Stop heartbeats (ZooKeeper: drop the TCP connection without closeSession) and wait until the session is expired on every side. */
-  | { op: "expire" };
+  | { op: "expire" }
+  /** Let the container/TTL reaper run once: ZooKeeper's ContainerManager, the service's scheduled job. */
+  | { op: "reap" };
 
 export function describeOp(actor: string, op: Op): string {
   const { op: name, ...rest } = op;

@@ -12,8 +12,9 @@
 import fc from "fast-check";
 import { etcdClient } from "../support/service.js";
 import { startEtcd } from "../support/etcd-server.js";
-import { Lockstep, nodeService, startReferenceZooKeeper, type EtcdServer, type ZooKeeperServerHandle } from "./harness.js";
-import { isEphemeral, type Mode, type MultiOp, type Op } from "./ops.js";
+import { Divergence, Lockstep, EnvironmentFailure, nodeService, WorkerHost, startReferenceZooKeeper, type EtcdServer, type ZooKeeperServerHandle } from "./harness.js";
+import { createHash } from "node:crypto";
+import { isEphemeral, type Acl, type Mode, type MultiOp, type Op } from "./ops.js";
 import type { NSnapshot } from "./normalize.js";
 import { ZkSide } from "./zk-side.js";
 
@@ -24,19 +25,24 @@ const FIXED = ["/a", "/a/b", "/c", "/c/d"] as const;
 const PREFIXES = ["/q-", "/a/q-", "/c/q-"] as const;
 const PARENTS = ["", "/a", "/c"] as const;
 
-type Actor = "anon" | number;
+/** An anonymous actor (no session; "alice" is authenticated as alice) or a session by index. */
+type Actor = "anon" | "alice" | number;
 type Version = { kind: "any" } | { kind: "current" } | { kind: "stale" } | { kind: "n"; n: number };
 /** A node: a fixed one, or the i-th child (in name order) of a parent, whatever is there then. */
 type Target = { kind: "fixed"; path: string } | { kind: "child"; parent: string; i: number };
 type Data = "" | "x" | "hello" | "bin";
+/** ACLs a create or setACL may give: open, read-only, alice only ("auth": INVALIDACL without credentials), alice all and the world read. */
+type AclChoice = "open" | "read" | "auth" | "alice+read";
 
 export type MultiStep =
-  | { k: "create"; where: string; mode: Mode; data: Data }
+  | { k: "create"; where: string; mode: Mode; data: Data; acl: AclChoice }
   | { k: "delete" | "check"; target: Target; version: Version }
   | { k: "set"; target: Target; data: Data; version: Version };
 
 export type Step =
-  | { k: "create"; actor: Actor; where: string; mode: Mode; data: Data }
+  | { k: "create"; actor: Actor; where: string; mode: Mode; data: Data; acl: AclChoice }
+  | { k: "setACL"; actor: Actor; target: Target; acl: AclChoice; version: Version }
+  | { k: "getACL"; actor: Actor; target: Target }
   | { k: "set"; actor: Actor; target: Target; data: Data; version: Version }
   | { k: "delete"; actor: Actor; target: Target; version: Version }
   | { k: "read"; actor: Actor; op: "getData" | "exists" | "getChildren"; target: Target }
@@ -45,10 +51,12 @@ export type Step =
   | { k: "open"; s: number }
   | { k: "close"; s: number }
   | { k: "inspect"; s: number }
+  | { k: "ping"; s: number }
   | { k: "expire"; s: number };
 
 const sessionArb = fc.integer({ min: 0, max: SESSIONS - 1 });
-const actorArb: fc.Arbitrary<Actor> = fc.oneof(fc.constant("anon" as const), sessionArb);
+const actorArb: fc.Arbitrary<Actor> = fc.oneof({ weight: 3, arbitrary: fc.constant("anon" as const) }, { weight: 1, arbitrary: fc.constant("alice" as const) }, { weight: 4, arbitrary: sessionArb });
+const aclArb: fc.Arbitrary<AclChoice> = fc.oneof({ weight: 8, arbitrary: fc.constant("open" as const) }, { weight: 1, arbitrary: fc.constantFrom<AclChoice>("read", "auth", "alice+read") });
 const dataArb: fc.Arbitrary<Data> = fc.constantFrom<Data>("", "x", "hello", "bin");
 const versionArb: fc.Arbitrary<Version> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: "any" } as const) },
@@ -68,14 +76,16 @@ const whereModeArb = fc.oneof(
 );
 
 const multiStepArb: fc.Arbitrary<MultiStep> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ k: fc.constant("create" as const), data: dataArb }).chain((c) => whereModeArb.map((wm) => ({ ...c, ...wm }))) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant("create" as const), data: dataArb, acl: aclArb }).chain((c) => whereModeArb.map((wm) => ({ ...c, ...wm }))) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("delete" as const), target: targetArb, version: versionArb }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("set" as const), target: targetArb, data: dataArb, version: versionArb }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("check" as const), target: targetArb, version: versionArb }) },
 );
 
 export const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 30, arbitrary: fc.record({ k: fc.constant("create" as const), actor: actorArb, data: dataArb }).chain((c) => whereModeArb.map((wm) => ({ ...c, ...wm }))) },
+  { weight: 30, arbitrary: fc.record({ k: fc.constant("create" as const), actor: actorArb, data: dataArb, acl: aclArb }).chain((c) => whereModeArb.map((wm) => ({ ...c, ...wm }))) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant("setACL" as const), actor: actorArb, target: targetArb, acl: aclArb, version: versionArb }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("getACL" as const), actor: actorArb, target: targetArb }) },
   { weight: 12, arbitrary: fc.record({ k: fc.constant("set" as const), actor: actorArb, target: targetArb, data: dataArb, version: versionArb }) },
   { weight: 14, arbitrary: fc.record({ k: fc.constant("delete" as const), actor: actorArb, target: targetArb, version: versionArb }) },
   { weight: 6, arbitrary: fc.record({ k: fc.constant("read" as const), actor: actorArb, op: fc.constantFrom("getData" as const, "exists" as const, "getChildren" as const), target: targetArb }) },
@@ -84,7 +94,8 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ k: fc.constant("open" as const), s: sessionArb }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant("close" as const), s: sessionArb }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("inspect" as const), s: sessionArb }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant("expire" as const), s: sessionArb }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("ping" as const), s: sessionArb }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant("expire" as const), s: sessionArb }) },
 );
 
 /** A trace of exactly `steps` slots; shrinking empties slots (a slot of null is no step). */
@@ -92,6 +103,16 @@ export const traceArb = (steps: number) => fc.array(fc.option(stepArb, { nil: nu
 
 const DATA: Record<Data, string | Uint8Array> = { "": "", x: "x", hello: "hello", bin: new Uint8Array([0, 255, 7]) };
 const TTL_MS = 3_600_000;
+export const ALICE = "alice:secret";
+const ACLS: Record<AclChoice, Acl[]> = {
+  open: [{ perms: "cdrwa", scheme: "world", id: "anyone" }],
+  read: [{ perms: "r", scheme: "world", id: "anyone" }],
+  auth: [{ perms: "cdrwa", scheme: "auth", id: "" }],
+  "alice+read": [
+    { perms: "cdrwa", scheme: "digest", id: `alice:${createHash("sha1").update(ALICE).digest("base64")}` },
+    { perms: "r", scheme: "world", id: "anyone" },
+  ],
+};
 
 type SessionState = "never" | "live" | "dead";
 
@@ -100,6 +121,8 @@ export interface TraceStats {
   steps: number;
   executed: number;
   expiries: number;
+  /** Traces run again after an EnvironmentFailure. */
+  environmentRetries: number;
 }
 
 /** Runs one abstract trace under `root` in lockstep; throws on the first divergence. */
@@ -120,8 +143,9 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
     if (kids.length === 0) return `${parent}/none`;
     return `${parent}/${kids[target.i % kids.length]}`;
   };
-  const version = (v: Version, path: string): number | undefined => {
-    const current = tree[path]?.stat?.version;
+  const aversion = (v: Version, path: string) => pick(v, tree[path]?.stat?.aversion);
+  const version = (v: Version, path: string) => pick(v, tree[path]?.stat?.version);
+  const pick = (v: Version, current: number | undefined): number => {
     switch (v.kind) {
       case "any":
         return -1;
@@ -133,16 +157,21 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
         return v.n;
     }
   };
-  /** The actor a step runs as, or null to skip it. */
+  /**
+   * The actor a step runs as, or null to skip it: a session never opened acts
+   * as "anon" instead, and an ephemeral create without a session is skipped
+   * (the service refuses it, ZooKeeper has no such thing).
+   */
   const actorOf = (a: Actor, mode?: Mode): string | null => {
-    if (a === "anon") return mode && isEphemeral(mode) ? null : "anon";
-    if (states[a] === "never") return null;
-    return label(a);
+    const who = typeof a === "number" && states[a] === "never" ? "anon" : typeof a === "number" ? label(a) : a;
+    if ((who === "anon" || who === "alice") && mode && isEphemeral(mode)) return null;
+    return who;
   };
-  const createOp = (where: string, mode: Mode, data: Data) => ({
+  const createOp = (where: string, mode: Mode, data: Data, acl: AclChoice) => ({
     path: abs(where),
     data: DATA[data],
     mode,
+    ...(acl === "open" ? {} : { acl: ACLS[acl] }),
     ...(mode.endsWith("_with_ttl") ? { ttlMs: TTL_MS } : {}),
   });
 
@@ -154,7 +183,8 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
       case "open":
         if (states[s.s] === "live") break;
         states[s.s] = "live";
-        await step(label(s.s), { op: "open", timeoutMs: sessionTimeoutMs });
+        // Session 1 authenticates as alice, the others stay anonymous.
+        await step(label(s.s), { op: "open", timeoutMs: sessionTimeoutMs, ...(s.s === 1 ? { auth: ALICE } : {}) });
         break;
       case "close":
         if (states[s.s] === "never") break;
@@ -162,9 +192,23 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
         await step(label(s.s), { op: "close" });
         break;
       case "inspect":
+      case "ping":
         if (states[s.s] === "never") break;
-        await step(label(s.s), { op: "inspect" });
+        await step(label(s.s), { op: s.k });
         break;
+      case "setACL": {
+        const who = actorOf(s.actor);
+        if (who === null) break;
+        const path = resolve(s.target);
+        await step(who, { op: "setACL", path, acl: ACLS[s.acl], aversion: aversion(s.version, path) });
+        break;
+      }
+      case "getACL": {
+        const who = actorOf(s.actor);
+        if (who === null) break;
+        await step(who, { op: "getACL", path: resolve(s.target) });
+        break;
+      }
       case "expire":
         if (states[s.s] !== "live") break;
         states[s.s] = "dead";
@@ -174,7 +218,7 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
       case "create": {
         const who = actorOf(s.actor, s.mode);
         if (who === null) break;
-        await step(who, { op: "create", ...createOp(s.where, s.mode, s.data) });
+        await step(who, { op: "create", ...createOp(s.where, s.mode, s.data, s.acl) });
         break;
       }
       case "set": {
@@ -206,8 +250,8 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
         const ops: MultiOp[] = [];
         for (const m of s.ops) {
           if (m.k === "create") {
-            if (who === "anon" && isEphemeral(m.mode)) continue;
-            ops.push({ op: "create", ...createOp(m.where, m.mode, m.data) });
+            if ((who === "anon" || who === "alice") && isEphemeral(m.mode)) continue;
+            ops.push({ op: "create", ...createOp(m.where, m.mode, m.data, m.acl) });
           } else {
             const path = resolve(m.target);
             const v = version(m.version, path);
@@ -228,27 +272,38 @@ export class Lane {
   private etcd: EtcdServer | undefined;
   private client: ReturnType<typeof etcdClient> | undefined;
   private service: ReturnType<typeof nodeService> | undefined;
+  /** The Worker's own etcd: two services writing to one etcd would spend each other's revisions. */
+  private workerEtcd: EtcdServer | undefined;
+  private worker: WorkerHost | undefined;
   private traceNo = 0;
   private dirty = false;
 
+  /** `workerScript`: also compare the Worker (its bundle) in every trace. */
   constructor(
     readonly id: number,
     private readonly sessionTimeoutMs: number,
+    private readonly workerScript?: string,
   ) {}
 
   async start(): Promise<void> {
-    const [zk, etcd] = await Promise.all([startReferenceZooKeeper(), startEtcd()]);
+    const [zk, etcd, workerEtcd] = await Promise.all([startReferenceZooKeeper(), startEtcd(), this.workerScript ? startEtcd() : undefined]);
     this.zk = zk;
     this.etcd = etcd;
     this.client = etcdClient("grpc", [etcd.endpoint]);
     this.service = nodeService(this.client, `lane${this.id}/`);
+    if (this.workerScript && workerEtcd) {
+      this.workerEtcd = workerEtcd;
+      this.worker = new WorkerHost(this.workerScript);
+      await this.worker.bind(workerEtcd.endpoint, `lane${this.id}/`);
+    }
     this.dirty = false;
   }
 
   async stop(): Promise<void> {
     await this.client?.close().catch(() => undefined);
-    await Promise.allSettled([this.zk?.stop(), this.etcd?.stop()]);
-    this.zk = this.etcd = this.client = this.service = undefined;
+    await this.worker?.dispose().catch(() => undefined);
+    await Promise.allSettled([this.zk?.stop(), this.etcd?.stop(), this.workerEtcd?.stop()]);
+    this.zk = this.etcd = this.client = this.service = this.worker = this.workerEtcd = undefined;
   }
 
   /**
@@ -258,21 +313,37 @@ export class Lane {
    * sessions that would expire in the middle of the next one.
    */
   async run(trace: (Step | null)[], stats: TraceStats): Promise<void> {
+    try {
+      await this.once(trace, stats);
+    } catch (e) {
+      if (!(e instanceof EnvironmentFailure)) throw e;
+      // ZooKeeper lost a session it was pinged for, or etcd stalled (a starved
+      // machine): the trace showed nothing about semantics. Once more, on fresh servers.
+      stats.environmentRetries++;
+      console.warn(`lane ${this.id}: running the trace again on fresh servers: ${e.message.split("\n")[0]}`);
+      await this.once(trace, stats);
+    }
+  }
+
+  private async once(trace: (Step | null)[], stats: TraceStats): Promise<void> {
     if (this.dirty) {
       await this.stop();
       await this.start();
     }
     const root = `/t${++this.traceNo}`;
-    const t = new Lockstep(new ZkSide(this.zk!.port), [this.service!.side()], { roots: [root], withAcl: false });
+    const others = [this.service!.side(), ...(this.worker ? [this.worker.side()] : [])];
+    const t = new Lockstep(new ZkSide(this.zk!.port), others, { roots: [root], withAcl: true, anonymous: [{ name: "alice", auth: ALICE }] });
     stats.traces++;
-    let ok = false;
     try {
       await t.begin();
       await runTrace(t, root, trace, stats, this.sessionTimeoutMs);
-      ok = true;
+    } catch (e) {
+      // A divergence is found between steps, with every session in a known
+      // state; anything else may leave a session counting down to expiry.
+      if (!(e instanceof Divergence)) this.dirty = true;
+      throw e;
     } finally {
       await t.end();
-      if (!ok) this.dirty = true;
     }
   }
 }

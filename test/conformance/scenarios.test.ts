@@ -24,8 +24,8 @@ const ACTORS: Anonymous[] = [
   { name: "bob", auth: BOB },
 ];
 
-function scenario(name: string, body: (z: ReturnType<typeof dsl>, t: Lockstep) => Promise<void>, opts: { anonymous?: Anonymous[]; timeout?: number } = {}) {
-  it(name, () => env.run({ anonymous: opts.anonymous }, (t) => body(dsl(t), t)), opts.timeout ?? 60_000);
+function scenario(name: string, body: (z: ReturnType<typeof dsl>, t: Lockstep) => Promise<void>, opts: { anonymous?: Anonymous[]; timeout?: number; reaperMs?: number } = {}) {
+  it(name, () => env.run({ anonymous: opts.anonymous, reaperMs: opts.reaperMs }, (t) => body(dsl(t), t)), opts.timeout ?? 60_000);
 }
 
 /** `/a` … as ZooKeeper's digest: user:base64(sha1(user:password)). */
@@ -95,6 +95,7 @@ describe("create, getData, exists, getChildren", () => {
     await z.exists("/a/c/d");
     await z.create("/big", { data: new Uint8Array(100_000).fill(7), expect: "OK" });
     await z.get("/big");
+    await z.create(`/${"n".repeat(5000)}`, { data: "a long name", expect: "OK" });
   });
 
   scenario("create: NODEEXISTS and NONODE (missing parent), each spending a zxid", async (z) => {
@@ -137,6 +138,26 @@ describe("create, getData, exists, getChildren", () => {
     await z.set("/a/\uffff", "x", { expect: "BADARGUMENTS" });
     await z.del("/a\u0000", { expect: "BADARGUMENTS" });
     await z.create("/a/ok\u00e9\u4e2d", { expect: "OK" });
+  });
+});
+
+describe("the other HTTP forms of the same ops", () => {
+  scenario("raw bytes in and out, HEAD for exists, If-Match for versions", async (z) => {
+    const bytes = new Uint8Array([0, 1, 2, 253, 254, 255, 10, 13]);
+    await z.create("/raw", { data: bytes, via: "octets", expect: "OK" });
+    await z.create("/raw/s-", { data: "seq", mode: "persistent_sequential", via: "octets", expect: "OK" });
+    await z.create("/raw", { data: "x", via: "octets", expect: "NODEEXISTS" });
+    await z.get("/raw", { via: "octets", expect: "OK" });
+    await z.get("/nope", { via: "octets", expect: "NONODE" });
+    await z.exists("/raw", { via: "head", expect: "OK" });
+    await z.exists("/nope", { via: "head", expect: "NONODE" });
+    await z.set("/raw", new Uint8Array([9, 9]), { via: "octets", version: 0, expect: "OK" });
+    await z.set("/raw", "json", { via: "if-match", version: 1, expect: "OK" });
+    await z.set("/raw", "stale", { via: "if-match", version: 1, expect: "BADVERSION" });
+    await z.set("/raw", new Uint8Array(), { via: "octets", expect: "OK" });
+    await z.get("/raw", { via: "octets", expect: "OK" });
+    await z.del("/raw/s-0000000000", { via: "if-match", version: 3, expect: "BADVERSION" });
+    await z.del("/raw/s-0000000000", { via: "if-match", version: 0, expect: "OK" });
   });
 });
 
@@ -441,6 +462,27 @@ describe("ephemerals touched by others", () => {
     await z.children("/p", { expect: "OK" });
   });
 
+  scenario("an ephemeral deleted and re-created by another session in one multi, then both sessions end", async (z) => {
+    await z.create("/p");
+    await z.open("s1", { timeoutMs: 1000 });
+    await z.open("s2");
+    await z.create("/p/e", { mode: "ephemeral", as: "s1" });
+    await z.multi([{ op: "delete", path: "/p/e" }, { op: "create", path: "/p/e", data: "s2's", mode: "ephemeral" }], { as: "s2", expect: "OK" });
+    await z.inspect("s1", { expect: "OK" });
+    await z.expire("s1", { tree: false });
+    await z.get("/p/e", { expect: "OK" });
+    await z.close("s2", { expect: "OK" });
+  });
+
+  scenario("an ephemeral deleted and re-created by its own session in one multi, then the session expires unread", async (z) => {
+    await z.create("/p");
+    await z.open("s1", { timeoutMs: 1000 });
+    await z.create("/p/e", { mode: "ephemeral", as: "s1" });
+    await z.multi([{ op: "delete", path: "/p/e" }, { op: "create", path: "/p/e", mode: "ephemeral" }, { op: "create", path: "/p/f-", mode: "ephemeral_sequential" }], { as: "s1", expect: "OK" });
+    await z.expire("s1", { tree: false });
+    await z.children("/p", { expect: "OK" });
+  });
+
   scenario("an ephemeral child of a container, its session expiring", async (z) => {
     await z.create("/c", { mode: "container" });
     await z.open("s1", { timeoutMs: 1000 });
@@ -510,6 +552,13 @@ describe("multi", () => {
     await z.close("s1");
   });
 
+  scenario("a large multi: 60 creates, then 60 deletes", async (z) => {
+    await z.create("/many");
+    const names = Array.from({ length: 60 }, (_, i) => `/many/n${i}`);
+    await z.multi(names.map((path, i) => ({ op: "create" as const, path, data: `d${i}` })), { expect: "OK" });
+    await z.multi([...names.map((path) => ({ op: "delete" as const, path })), { op: "create", path: "/many/s-", mode: "persistent_sequential" }], { expect: "OK" });
+  });
+
   scenario("an empty multi spends a zxid", async (z) => {
     await z.multi([], { expect: "OK" });
     await z.multi([], { expect: "OK" });
@@ -575,6 +624,66 @@ describe("containers and TTL nodes", () => {
     await z.create("/t/plain", { mode: "persistent", ttlMs: 5000, expect: "BADARGUMENTS" });
     await z.create("/t/kid", { expect: "OK" });
   });
+});
+
+describe("the container and TTL reaper", () => {
+  // ZooKeeper's ContainerManager runs every 500 ms here, so nothing it could
+  // reap may exist between steps until the reap: containers and TTL nodes get
+  // their children in the multi that creates them and lose them in the multi
+  // just before the reap (whose trees are not read: the reaper may already run).
+  // Several nodes reaped in one run share a parent: ZooKeeper deletes them in
+  // the order of a HashSet of paths, which no client can rely on, and only the
+  // parent's pzxid (the last deletion's zxid either way) records it.
+  scenario(
+    "empty containers that had children and expired TTL nodes go; the others stay",
+    async (z) => {
+      await z.create("/p");
+      await z.multi(
+        [
+          { op: "create", path: "/c", mode: "container" },
+          { op: "create", path: "/c/kid" },
+          { op: "create", path: "/t", mode: "persistent_with_ttl", ttlMs: 1 },
+          { op: "create", path: "/t/kid" },
+          { op: "create", path: "/p/u", mode: "persistent_with_ttl", ttlMs: 1 },
+          { op: "create", path: "/p/u/kid" },
+          { op: "create", path: "/never-used", mode: "container" },
+          { op: "create", path: "/long", mode: "persistent_with_ttl", ttlMs: 3_600_000 },
+          { op: "create", path: "/full", mode: "container" },
+          { op: "create", path: "/full/a" },
+          { op: "create", path: "/full/b" },
+        ],
+        { expect: "OK" },
+      );
+      await z.multi(
+        [
+          { op: "delete", path: "/c/kid" },
+          { op: "delete", path: "/t/kid" },
+          { op: "delete", path: "/full/a" },
+        ],
+        { expect: "OK", tree: false },
+      );
+      await z.reap();
+      await z.create("/after", { expect: "OK" });
+    },
+    { reaperMs: 500, timeout: 90_000 },
+  );
+
+  scenario(
+    "a container emptied by its ephemeral child's expiry",
+    async (z) => {
+      await z.open("s1", { timeoutMs: 1000 });
+      await z.multi(
+        [
+          { op: "create", path: "/c", mode: "container" },
+          { op: "create", path: "/c/e", mode: "ephemeral" },
+        ],
+        { as: "s1", expect: "OK" },
+      );
+      await z.expire("s1", { tree: false });
+      await z.reap();
+    },
+    { reaperMs: 500, timeout: 90_000 },
+  );
 });
 
 describe("ACLs and authentication", () => {
@@ -658,6 +767,36 @@ describe("ACLs and authentication", () => {
     await z.getAcl("/mixed", { expect: "OK" });
   });
 
+  scenario("which check comes first: ACL fix-up, parent, permission, existence, version, children", async (z) => {
+    const bogus = [{ perms: "cdrwa", scheme: "bogus", id: "x" }];
+    await z.create("/ro", { data: "r", acl: READ_ONLY });
+    await z.create("/ro-kid", { acl: [{ perms: "rw", scheme: "world", id: "anyone" }] });
+    await z.create("/open");
+    await z.create("/open/kid");
+    await z.create("/admin", { acl: [{ perms: "a", scheme: "world", id: "anyone" }] });
+    // create: the ACL is fixed up before the parent is looked up, the permission before existence.
+    await z.create("/nope/x", { acl: bogus, expect: "INVALIDACL" });
+    await z.create("/ro/x", { acl: bogus, expect: "INVALIDACL" });
+    await z.create("/ro/x", { expect: "NOAUTH" });
+    await z.create("/open", { acl: bogus, expect: "INVALIDACL" });
+    await z.create("/open", { expect: "NODEEXISTS" });
+    // setData: existence, then permission, then version.
+    await z.set("/nope", "x", { version: 9, expect: "NONODE" });
+    await z.set("/ro", "x", { version: 9, expect: "NOAUTH" });
+    // delete: the parent's permission before the node's existence, version before children.
+    await z.del("/ro/missing", { expect: "NOAUTH" });
+    await z.del("/open/missing", { version: 3, expect: "NONODE" });
+    await z.del("/open", { version: 3, expect: "BADVERSION" });
+    // setACL: fix-up, existence, permission, version.
+    await z.setAcl("/nope", bogus, { expect: "INVALIDACL" });
+    await z.setAcl("/nope", OPEN, { aversion: 4, expect: "NONODE" });
+    await z.setAcl("/ro", OPEN, { aversion: 4, expect: "NOAUTH" });
+    // check (in a multi): existence, then READ, then version.
+    await z.multi([{ op: "check", path: "/admin", version: 7 }], { expect: "NOAUTH" });
+    await z.multi([{ op: "check", path: "/ro-kid", version: 7 }], { expect: "BADVERSION" });
+    await z.multi([{ op: "check", path: "/nope", version: 7 }], { expect: "NONODE" });
+  });
+
   scenario("the ip scheme: 127.0.0.1, a subnet, another address", async (z) => {
     await z.create("/ip", { acl: [{ perms: "cdrwa", scheme: "ip", id: "127.0.0.1" }], expect: "OK" });
     await z.get("/ip", { expect: "OK" });
@@ -682,6 +821,7 @@ describe("sync", () => {
     await z.sync("/a", { expect: "OK" });
     await z.sync("/missing", { expect: "OK" });
     await z.sync("/", { expect: "OK" });
+    await z.sync("/a/", { expect: "BADARGUMENTS" });
     await z.create("/b", { expect: "OK" });
   });
 });

@@ -8,6 +8,8 @@ import { EXPIRY_DEADLINE_MS, sleep, type Anonymous, type Side } from "./side.js"
 
 export interface HttpReply {
   status: number;
+  headers: Headers;
+  /** Parsed JSON, or the text, or (octet-stream) the bytes. */
   body: any;
   /** The ZK-Zxid header (null when missing: a contract violation the comparison reports). */
   zxid: bigint | null;
@@ -15,7 +17,7 @@ export interface HttpReply {
 
 /** One way to reach the service: app.request in process, or the Worker's dispatchFetch. */
 export interface HttpTarget {
-  request(method: string, path: string, init?: { json?: unknown; headers?: Record<string, string> }): Promise<HttpReply>;
+  request(method: string, path: string, init?: { json?: unknown; bytes?: Uint8Array; headers?: Record<string, string> }): Promise<HttpReply>;
 }
 
 /** Adapts a fetch-like function (Hono's app.request, Miniflare's dispatchFetch). */
@@ -23,17 +25,24 @@ export function httpTarget(fetchLike: (url: string, init: RequestInit) => Promis
   return {
     async request(method, path, init = {}) {
       const headers: Record<string, string> = { ...extraHeaders, ...init.headers };
-      let body: string | undefined;
+      let body: string | Uint8Array | undefined;
       if (init.json !== undefined) {
         body = JSON.stringify(init.json);
         headers["content-type"] = "application/json";
+      } else if (init.bytes !== undefined) {
+        body = init.bytes;
+        headers["content-type"] = "application/octet-stream";
       }
-      const res = await fetchLike(`http://zk.test${path}`, { method, headers, body });
-      const text = await res.text();
-      let parsed: any = text;
-      if ((res.headers.get("content-type") ?? "").includes("json") && text) parsed = JSON.parse(text);
+      const res = await fetchLike(`http://zk.test${path}`, { method, headers, body: body as BodyInit | undefined });
+      const type = res.headers.get("content-type") ?? "";
+      let parsed: any;
+      if (type.includes("application/octet-stream")) parsed = new Uint8Array(await res.arrayBuffer());
+      else {
+        const text = await res.text();
+        parsed = type.includes("json") && text ? JSON.parse(text) : text;
+      }
       const z = res.headers.get("zk-zxid");
-      return { status: res.status, body: parsed, zxid: z === null || !/^-?\d+$/.test(z) ? null : BigInt(z) };
+      return { status: res.status, headers: res.headers, body: parsed, zxid: z === null || !/^-?\d+$/.test(z) ? null : BigInt(z) };
     },
   };
 }
@@ -89,10 +98,29 @@ export class ServiceSide implements Side {
   private readonly sessions = new Map<string, Session>();
   private readonly problems: string[] = [];
 
+  /** `reap`: runs the service's scheduled job once (it removes empty containers and expired TTL nodes). */
+  private readonly http: HttpTarget;
+  private readonly unavailable: string[] = [];
+
   constructor(
     readonly name: string,
-    private readonly http: HttpTarget,
-  ) {}
+    http: HttpTarget,
+    private readonly reap?: () => Promise<void>,
+  ) {
+    // A 503 (CONNECTIONLOSS: etcd did not answer in time) is the service's documented
+    // answer to an unavailable etcd, not a ZooKeeper outcome: the runner is told.
+    this.http = {
+      request: async (method, path, init) => {
+        const r = await http.request(method, path, init);
+        if (r.status === 503) this.unavailable.push(`${method} ${path}: ${typeof r.body === "object" ? r.body?.message : r.status}`);
+        return r;
+      },
+    };
+  }
+
+  outages(): string[] {
+    return this.unavailable.splice(0);
+  }
 
   async begin(anonymous: Anonymous[]): Promise<void> {
     this.anonymous.set("anon", { name: "anon" });
@@ -136,6 +164,11 @@ export class ServiceSide implements Side {
 
   async run(actor: string, op: Op): Promise<NResult> {
     if (op.op === "open") return this.open(actor, op.timeoutMs, op.auth);
+    if (op.op === "reap") {
+      if (!this.reap) throw new Error(`${this.name}: no scheduled job to run`);
+      await this.reap();
+      return { code: "OK", zxid: await this.lastZxid() };
+    }
     const { headers, session } = this.headersOf(actor);
     const h = this.http;
     const q = (name: string, v: number | undefined) => (v === undefined ? "" : `?${name}=${v}`);
@@ -165,18 +198,35 @@ export class ServiceSide implements Side {
         return { code: "OK", zxid: await this.lastZxid() };
       case "create": {
         const json = { data: b64(bytesOf(op.data)), mode: op.mode ?? "persistent", ...(op.acl ? { acl: op.acl } : {}), ...(op.ttlMs !== undefined ? { ttlMs: op.ttlMs } : {}) };
-        const r = await h.request("POST", urlPath("/v1/znodes", op.path), { json, headers });
+        const url = urlPath("/v1/znodes", op.path);
+        const r =
+          op.via === "octets"
+            ? await h.request("POST", `${url}?mode=${json.mode}${op.ttlMs !== undefined ? `&ttlMs=${op.ttlMs}` : ""}`, { bytes: bytesOf(op.data), headers })
+            : await h.request("POST", url, { json, headers });
         const out = this.outcome(r, "create");
         if (out.code === "OK") Object.assign(out, { path: r.body.path, stat: this.stat(r.body.stat, r.body.path) });
         return out;
       }
       case "getData": {
+        if (op.via === "octets") {
+          const r = await h.request("GET", urlPath("/v1/znodes", op.path), { headers: { ...headers, accept: "application/octet-stream" } });
+          const out = this.outcome(r, "getData");
+          if (out.code === "OK") Object.assign(out, { data: b64(r.body instanceof Uint8Array ? r.body : new TextEncoder().encode(String(r.body))), stat: this.stat(JSON.parse(r.headers.get("zk-stat") ?? "null"), op.path) });
+          return out;
+        }
         const r = await h.request("GET", urlPath("/v1/znodes", op.path), { headers });
         const out = this.outcome(r, "getData");
         if (out.code === "OK") Object.assign(out, { data: r.body.data, stat: this.stat(r.body.stat, op.path) });
         return out;
       }
       case "exists": {
+        if (op.via === "head") {
+          const r = await h.request("HEAD", urlPath("/v1/znodes", op.path), { headers });
+          // A HEAD answer has no body: its code is told by the status alone.
+          const out: NResult = { code: r.status === 200 ? "OK" : r.status === 404 ? "NONODE" : `HTTP ${r.status}`, zxid: r.zxid === null ? null : this.frame.zxid(r.zxid) };
+          if (out.code === "OK") out.stat = this.stat(JSON.parse(r.headers.get("zk-stat") ?? "null"), op.path);
+          return out;
+        }
         const r = await h.request("GET", `${urlPath("/v1/znodes", op.path)}?view=stat`, { headers });
         const out = this.outcome(r, "exists");
         if (out.code === "OK") out.stat = this.stat(r.body.stat, op.path);
@@ -189,13 +239,21 @@ export class ServiceSide implements Side {
         return out;
       }
       case "setData": {
-        const r = await h.request("PUT", urlPath("/v1/znodes", op.path) + q("version", op.version), { json: { data: b64(bytesOf(op.data)) }, headers });
+        const url = urlPath("/v1/znodes", op.path);
+        const ifMatch = op.via === "if-match" && op.version !== undefined;
+        const r =
+          op.via === "octets"
+            ? await h.request("PUT", url + q("version", op.version), { bytes: bytesOf(op.data), headers })
+            : await h.request("PUT", url + (ifMatch ? "" : q("version", op.version)), { json: { data: b64(bytesOf(op.data)) }, headers: ifMatch ? { ...headers, "if-match": `"${op.version}"` } : headers });
         const out = this.outcome(r, "setData");
         if (out.code === "OK") out.stat = this.stat(r.body.stat, op.path);
         return out;
       }
-      case "delete":
-        return this.outcome(await h.request("DELETE", urlPath("/v1/znodes", op.path) + q("version", op.version), { headers }), "delete");
+      case "delete": {
+        const ifMatch = op.via === "if-match" && op.version !== undefined;
+        const url = urlPath("/v1/znodes", op.path) + (ifMatch ? "" : q("version", op.version));
+        return this.outcome(await h.request("DELETE", url, { headers: ifMatch ? { ...headers, "if-match": `"${op.version}"` } : headers }), "delete");
+      }
       case "getACL": {
         const r = await h.request("GET", urlPath("/v1/acl", op.path), { headers });
         const out = this.outcome(r, "getACL");
@@ -213,9 +271,10 @@ export class ServiceSide implements Side {
       case "multi": {
         const r = await h.request("POST", "/v1/multi", { json: { ops: op.ops.map(multiOpJson) }, headers });
         const ok = r.status >= 200 && r.status < 300;
-        const results: any[] | undefined = ok ? r.body?.results : r.body?.results;
+        const results: any[] | undefined = r.body?.results;
+        // A failed multi has the status its first failing op would have alone.
         const failing = ok || !results ? undefined : op.ops[results.findIndex((x) => x.code !== "OK")]?.op;
-        const out = this.outcome(r, "multi", failing === undefined ? undefined : failing === "check" ? "setData" : failing);
+        const out = this.outcome(r, "multi", failing);
         if (ok) {
           out.results = (results ?? []).map((x, i): NMultiResult => {
             const res: NMultiResult = { op: x.op, path: x.path };
@@ -270,7 +329,7 @@ export class ServiceSide implements Side {
               this.problems.push(`${this.name}: session ${session.owner} expired though pinged every ${Math.floor(session.timeoutMs / 3)} ms`);
             }
           })
-          .catch((e) => this.problems.push(`${this.name}: ping of ${session.owner} failed: ${e}`))
+          .catch((e) => this.unavailable.push(`${this.name}: ping of ${session.owner} failed: ${e}`))
           .finally(() => (busy = false));
       },
       Math.max(100, Math.floor(session.timeoutMs / 3)),

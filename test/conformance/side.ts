@@ -22,6 +22,8 @@ export interface Side {
   lastZxid(): Promise<number>;
   /** Problems seen since the last call that no single answer shows: time relations, a session lost unexpectedly. */
   violations(): string[];
+  /** Answers since the last call that said the side's backing store was unavailable (503). */
+  outages?(): string[];
   /** Closes every session still open (ends the trace; its zxids no longer matter). */
   end(): Promise<void>;
 }

@@ -37,8 +37,10 @@ export class ZkSide implements Side {
   private readonly sessions = new Map<string, Session>();
   private readonly problems: string[] = [];
 
+  /** `reaperMs`: the server's znode.container.checkIntervalMs, when the scenario lets its reaper run. */
   constructor(
     private readonly port: number,
+    private readonly reaperMs?: number,
     readonly name = "zookeeper",
   ) {}
 
@@ -99,6 +101,13 @@ export class ZkSide implements Side {
 
   async run(actorName: string, op: Op): Promise<NResult> {
     if (op.op === "open") return this.open(actorName, op.timeoutMs, op.auth);
+    if (op.op === "reap") {
+      if (this.reaperMs === undefined) throw new Error("reap: this ZooKeeper runs no reaper");
+      // The ContainerManager runs every reaperMs: three periods see it run at least twice.
+      await sleep(3 * this.reaperMs);
+      await this.observer.sync("/");
+      return { code: "OK", zxid: await this.lastZxid() };
+    }
     const { wire, session } = this.actor(actorName);
     if (session && session.state !== "live") {
       if (op.op === "close" || op.op === "ping" || op.op === "inspect") return this.deadSession(session);

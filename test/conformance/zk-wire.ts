@@ -220,6 +220,8 @@ interface Pending {
   reject(e: Error): void;
 }
 
+const CONNECT_TIMEOUT_MS = 15_000;
+
 export interface ConnectOptions {
   timeoutMs: number;
   /** Reconnect to this session (with its password) instead of opening one. */
@@ -237,7 +239,7 @@ export class ZkWire {
   /** Called once when the connection closes, for whatever reason. */
   onClose: (() => void) | undefined;
   private sock!: net.Socket;
-  private pending = new Map<number, Pending>();
+  private pending = new Map<number, Pending[]>();
   private xid = 1;
   private acc = Buffer.alloc(0);
   private pinger: NodeJS.Timeout | undefined;
@@ -254,6 +256,12 @@ export class ZkWire {
       const sock = net.connect({ host: "127.0.0.1", port });
       z.sock = sock;
       sock.setNoDelay(true);
+      const timer = setTimeout(() => {
+        if (connected) return;
+        sock.destroy();
+        reject(new Error(`ZooKeeper did not answer the ConnectRequest within ${CONNECT_TIMEOUT_MS} ms`));
+      }, CONNECT_TIMEOUT_MS);
+      timer.unref();
       sock.on("connect", () => {
         const body = new Writer()
           .int(0)
@@ -274,6 +282,7 @@ export class ZkWire {
           z.acc = z.acc.subarray(4 + n);
           if (!connected) {
             connected = true;
+            clearTimeout(timer);
             const r = new Reader(frame);
             r.int(); // protocol version
             z.timeoutMs = r.int();
@@ -288,11 +297,10 @@ export class ZkWire {
           const zxid = r.long();
           const err = r.int();
           if (xid === -1) continue; // a watch notification: the harness sets no watches
-          const p = z.pending.get(xid);
-          if (p) {
-            z.pending.delete(xid);
-            p.resolve({ zxid, err, r });
-          }
+          const queue = z.pending.get(xid);
+          const p = queue?.shift();
+          if (queue?.length === 0) z.pending.delete(xid);
+          p?.resolve({ zxid, err, r });
         }
       });
       sock.on("error", (e) => {
@@ -302,7 +310,7 @@ export class ZkWire {
         z.closed = true;
         z.stopPinging();
         z.onClose?.();
-        for (const p of z.pending.values()) p.reject(new Error("ZooKeeper connection closed"));
+        for (const queue of z.pending.values()) for (const p of queue) p.reject(new Error("ZooKeeper connection closed"));
         z.pending.clear();
         if (!connected) {
           connected = true;
@@ -332,7 +340,10 @@ export class ZkWire {
         return;
       }
       const body = Buffer.concat([new Writer().int(xid).int(type).done(), payload]);
-      this.pending.set(xid, { resolve, reject });
+      // Pings (and auth packets) share one fixed xid: the server answers them in order.
+      const queue = this.pending.get(xid) ?? [];
+      queue.push({ resolve, reject });
+      this.pending.set(xid, queue);
       this.sock.write(Buffer.concat([new Writer().int(body.length).done(), body]));
     });
   }
