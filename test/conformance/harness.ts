@@ -2,7 +2,7 @@
 // answer and tree compared with ZooKeeper's, field by field (normalize.ts).
 // Plus the servers a comparison needs: a fresh ZooKeeper 3.8, a fresh etcd
 // per service side, the service in process on Node and as the Worker.
-import { build } from "esbuild";
+import { bundleWorker, COMPATIBILITY_DATE } from "../support/worker.js";
 import { Miniflare } from "miniflare";
 import { createApp } from "../../functions/app.js";
 import { runScheduled } from "../../scheduled/index.js";
@@ -215,23 +215,7 @@ async function quietly(f: () => Promise<void>): Promise<void> {
   }
 }
 
-export const COMPATIBILITY_DATE = "2026-04-26";
-
-/** The Worker bundle, as test/worker/worker.test.ts builds it. */
-export async function bundleWorker(): Promise<string> {
-  const out = await build({
-    entryPoints: [new URL("../../functions/worker.ts", import.meta.url).pathname],
-    bundle: true,
-    write: false,
-    platform: "neutral",
-    format: "esm",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    logLevel: "silent",
-  });
-  return out.outputFiles[0]!.text;
-}
+export { bundleWorker };
 
 /** One workerd, rebound to a fresh etcd and key prefix for each comparison. */
 export class WorkerHost {

@@ -5,7 +5,8 @@
 import { bitsToPerms, bytesOf, isEphemeral, isSequential, isTtl, javaPathProblem, javaTtlProblem, MODE_FLAGS, permsToBits, type Acl, type Mode, type MultiOp, type Op } from "./ops.js";
 import { b64, Frame, type NAcl, type NMultiResult, type NNode, type NReadResult, type NResult, type NSnapshot, type NStat, type RawStat } from "./normalize.js";
 import { EXPIRY_DEADLINE_MS, sleep, type Anonymous, type Side } from "./side.js";
-import { errName, fourLetterWord, OP, OPEN_ACL, ZkWire, type WireAcl, type WireMultiOp, type WireStat } from "./zk-wire.js";
+import { fourLetterWord } from "../support/zookeeper-server.js";
+import { errName, OP, OPEN_ACL, ZkWire, type WireAcl, type WireMultiOp, type WireStat } from "./zk-wire.js";
 
 interface Session {
   label: string;

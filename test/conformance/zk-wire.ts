@@ -524,25 +524,3 @@ export class ZkWire {
   }
 }
 
-/** Sends a four-letter word and returns the whole answer. */
-export function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: "127.0.0.1", port });
-    let out = "";
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`4lw ${cmd} timed out`));
-    }, timeoutMs);
-    sock.setEncoding("utf8");
-    sock.on("connect", () => sock.write(cmd));
-    sock.on("data", (d: string) => (out += d));
-    sock.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    sock.on("close", () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
-}

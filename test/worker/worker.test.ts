@@ -5,12 +5,11 @@
 // Expected values follow from ZooKeeper 3.8 semantics and API.md: on a fresh
 // key prefix the system tree is zxid 0, and every write (session open and
 // close, failed writes and failed multis included) spends exactly one zxid.
-import { build } from "esbuild";
+import { bundleWorker, COMPATIBILITY_DATE } from "../support/worker.js";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEtcd, type EtcdServer } from "../support/etcd-server.js";
 
-const COMPATIBILITY_DATE = "2026-04-26";
 
 let etcd: EtcdServer;
 let script: string;
@@ -18,20 +17,10 @@ let script: string;
 beforeAll(async () => {
   const [server, bundle] = await Promise.all([
     startEtcd(),
-    build({
-      entryPoints: [new URL("../../functions/worker.ts", import.meta.url).pathname],
-      bundle: true,
-      write: false,
-      platform: "neutral",
-      format: "esm",
-      target: "es2022",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["browser", "module", "main"],
-      logLevel: "silent",
-    }),
+    bundleWorker(),
   ]);
   etcd = server;
-  script = bundle.outputFiles[0]!.text;
+  script = bundle;
 });
 
 afterAll(async () => {
