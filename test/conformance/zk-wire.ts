@@ -128,6 +128,17 @@ class Writer {
   }
 }
 
+/** A multi or multiRead reply: each result's header (type, done, err), until done. */
+function* multiHeaders(r: Reader): Generator<{ type: number; err: number }> {
+  for (;;) {
+    const type = r.int();
+    const done = r.bool();
+    const err = r.int();
+    if (done) return;
+    yield { type, err };
+  }
+}
+
 export class Reader {
   private o = 0;
   constructor(private readonly b: Buffer) {}
@@ -466,11 +477,7 @@ export class ZkWire {
     const results: WireMultiResult[] = [];
     if (res.err === 0) {
       const r = res.r;
-      for (;;) {
-        const type = r.int();
-        const done = r.bool();
-        const err = r.int();
-        if (done) break;
+      for (const { type, err } of multiHeaders(r)) {
         const item: WireMultiResult = { type, err };
         if (type === OP.error) item.err = r.int();
         else if (type === OP.create) item.path = r.str() ?? "";
@@ -492,11 +499,7 @@ export class ZkWire {
     const results: WireReadResult[] = [];
     if (res.err === 0) {
       const r = res.r;
-      for (;;) {
-        const type = r.int();
-        const done = r.bool();
-        const err = r.int();
-        if (done) break;
+      for (const { type, err } of multiHeaders(r)) {
         if (type === OP.error) results.push({ type: "error", err: r.int() });
         else if (type === OP.getData) results.push({ type: "getData", err, data: r.buf(), stat: r.stat() });
         else if (type === OP.getChildren) results.push({ type: "getChildren", err, children: r.strings() });
