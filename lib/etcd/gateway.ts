@@ -16,6 +16,7 @@ import {
   type RoundTripKind,
   type TxnRequest,
   type TxnResponse,
+  type WatchRange,
 } from "./types.js";
 
 // ---- Wire codec (rpc.proto shapes; int64 as decimal strings both ways) ----
@@ -169,6 +170,47 @@ export function txnWrites(req: TxnRequest): boolean {
   return [...(req.success ?? []), ...(req.failure ?? [])].some((o) => !("range" in o));
 }
 
+// Watch: create requests out; responses say created, canceled, or carry events.
+interface WireWatchCreate<B> {
+  create_request: { key: B; range_end?: B; start_revision: Int64 };
+}
+
+export interface WireWatchResponse {
+  canceled?: boolean | null;
+  compact_revision?: Int64 | null;
+  cancel_reason?: string | null;
+  events?: { kv?: { mod_revision?: Int64 } | null }[] | null;
+}
+
+export function toWireWatchCreate<B>(range: WatchRange, fromRevision: bigint, bytes: BytesCodec<B>): WireWatchCreate<B> {
+  const key = (k: string) => bytes.encode(utf8Encoder.encode(k));
+  return {
+    create_request: {
+      key: key(range.key),
+      range_end: range.rangeEnd === undefined ? undefined : key(range.rangeEnd),
+      start_revision: fromRevision.toString(),
+    },
+  };
+}
+
+/**
+ * The revision of the first change a watch response reports, or null when it
+ * reports none (a "created" answer). Throws when etcd canceled the watch.
+ */
+export function firstChangeOf(res: WireWatchResponse): bigint | null {
+  if (res.canceled) {
+    if (int64(res.compact_revision) > 0n) throw new EtcdCompactedError(`${COMPACTED}: history starts after revision ${res.compact_revision}`);
+    throw new EndpointFailure(`etcd canceled the watch: ${res.cancel_reason || "no reason given"}`, false);
+  }
+  let first: bigint | null = null;
+  for (const event of res.events ?? []) {
+    // A delete event's kv carries the revision of the deletion.
+    const revision = int64(event.kv?.mod_revision);
+    if (first === null || revision < first) first = revision;
+  }
+  return first;
+}
+
 // ---- Errors and failover ----
 
 /** A call failed at one endpoint in a way another endpoint might not. */
@@ -246,6 +288,7 @@ export function createRoundTripCounter() {
     leaseRevoke: 0,
     leaseTimeToLive: 0,
     compact: 0,
+    watch: 0,
   };
   return {
     count(kind: RoundTripKind): void {
@@ -253,6 +296,15 @@ export function createRoundTripCounter() {
     },
     snapshot: (): Record<RoundTripKind, number> => ({ ...counts }),
   };
+}
+
+/** Throws what an answer's error field stands for. Unary calls answer {error, code, message}; streamed ones {error: {message, http_code}}. */
+function throwIfError(json: Record<string, unknown>, status: number): void {
+  const error = json.error as string | { message?: string; http_code?: number } | undefined;
+  if (status < 400 && error === undefined) return;
+  const message = typeof error === "object" ? (error.message ?? JSON.stringify(error)) : (error ?? `HTTP ${status}`);
+  const httpCode = typeof error === "object" ? (error.http_code ?? status) : status;
+  throw classifyEtcdError(message, httpCode >= 500) ?? new Error(message);
 }
 
 // ---- The gateway transport ----
@@ -333,24 +385,14 @@ export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
     }
   }
 
-  async function send(i: number, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
-    const url = endpoints[i] + path;
-    let status: number;
-    let text: string;
-    try {
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (token !== undefined) headers.authorization = token;
-      const res = await doFetch(url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = res.status;
-      text = await res.text();
-    } catch (e) {
-      throw networkFailure(i, e);
-    }
+  function headersWith(token: string | undefined): Record<string, string> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (token !== undefined) headers.authorization = token;
+    return headers;
+  }
+
+  /** An answer's JSON, or the error it stands for. */
+  async function answerOf(i: number, url: string, status: number, text: string): Promise<Record<string, unknown>> {
     answered[i] = true;
     // Expected to fail: it is the request that meets the leftover trailer (see workersRuntime).
     if (workersRuntime && status >= 400) await version(i).catch(() => undefined);
@@ -361,14 +403,27 @@ export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
       const message = `${url}: HTTP ${status}, not JSON: ${text.slice(0, 200)}`;
       throw status >= 500 ? new EndpointFailure(message, true) : new Error(message);
     }
-    // Unary calls answer {error, code, message}; streamed ones (keepalive) {error: {message, http_code}}.
-    const error = json.error as string | { message?: string; http_code?: number } | undefined;
-    if (status >= 400 || error !== undefined) {
-      const message = typeof error === "object" ? (error.message ?? JSON.stringify(error)) : (error ?? `HTTP ${status}`);
-      const httpCode = typeof error === "object" ? (error.http_code ?? status) : status;
-      throw classifyEtcdError(message, httpCode >= 500) ?? new Error(message);
-    }
+    throwIfError(json, status);
     return json;
+  }
+
+  async function send(i: number, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+    const url = endpoints[i] + path;
+    let status: number;
+    let text: string;
+    try {
+      const res = await doFetch(url, {
+        method: "POST",
+        headers: headersWith(token),
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.status;
+      text = await res.text();
+    } catch (e) {
+      throw networkFailure(i, e);
+    }
+    return answerOf(i, url, status, text);
   }
 
   function token(i: number): Promise<string> {
@@ -380,16 +435,65 @@ export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
     return pending;
   }
 
-  async function post(i: number, path: string, body: unknown): Promise<Record<string, unknown>> {
-    if (auth === undefined) return send(i, path, body);
+  /** Runs `fn` with endpoint i's auth token, if any. */
+  async function authorized<T>(i: number, fn: (token?: string) => Promise<T>): Promise<T> {
+    if (auth === undefined) return fn();
     const used = token(i);
     try {
-      return await send(i, path, body, await used);
+      return await fn(await used);
     } catch (e) {
       // Tokens expire (--auth-token-ttl); fetch a new one once.
       if (!(e instanceof Error) || !e.message.includes(INVALID_AUTH_TOKEN)) throw e;
       if (tokens[i] === used) tokens[i] = undefined;
-      return send(i, path, body, await token(i));
+      return fn(await token(i));
+    }
+  }
+
+  function post(i: number, path: string, body: unknown): Promise<Record<string, unknown>> {
+    return authorized(i, (t) => send(i, path, body, t));
+  }
+
+  /** One watch stream on endpoint i: the first change's revision, or null once aborted. */
+  async function watchAt(i: number, body: string, signal: AbortSignal, token?: string): Promise<bigint | null> {
+    const url = `${endpoints[i]}/v3/watch`;
+    let res: Response;
+    try {
+      // No timeout: the caller's signal ends the wait.
+      res = await doFetch(url, { method: "POST", headers: headersWith(token), body, signal });
+    } catch (e) {
+      if (signal.aborted) return null;
+      throw networkFailure(i, e);
+    }
+    if (res.status >= 400 || res.body === null) {
+      await answerOf(i, url, res.status, await res.text());
+      throw new EndpointFailure(`${url}: HTTP ${res.status} without a watch stream`, false);
+    }
+    answered[i] = true;
+    // The gateway streams one JSON message per line.
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new EndpointFailure(`${url}: the watch stream ended`, false);
+        buffered += value;
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line === "") continue;
+          const message = JSON.parse(line) as Record<string, unknown>;
+          throwIfError(message, 200);
+          const revision = firstChangeOf((message.result ?? {}) as WireWatchResponse);
+          if (revision !== null) return revision;
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) return null;
+      if (e instanceof Error && (e instanceof EndpointFailure || e instanceof EtcdCompactedError || e.message.includes(INVALID_AUTH_TOKEN))) throw e;
+      throw networkFailure(i, e);
+    } finally {
+      reader.cancel().catch(() => undefined);
     }
   }
 
@@ -457,6 +561,17 @@ export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
     async compact(revision) {
       roundTrips.count("compact");
       await call("/v3/kv/compaction", { revision: revision.toString() }, true);
+    },
+
+    async nextChange(ranges, fromRevision, signal) {
+      roundTrips.count("watch");
+      const body = ranges.map((r) => JSON.stringify(toWireWatchCreate(r, fromRevision, base64))).join("\n");
+      try {
+        return await run((i) => authorized(i, (t) => watchAt(i, body, signal, t)), true);
+      } catch (e) {
+        if (signal.aborted) return null;
+        throw e;
+      }
     },
 
     roundTrips: () => roundTrips.snapshot(),

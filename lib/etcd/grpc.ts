@@ -19,13 +19,16 @@ import {
   classifyEtcdError,
   createFailover,
   createRoundTripCounter,
+  firstChangeOf,
   fromWireTxn,
   int64,
   toWireTxn,
+  toWireWatchCreate,
   txnWrites,
   type BytesCodec,
+  type WireWatchResponse,
 } from "./gateway.js";
-import type { Etcd } from "./types.js";
+import type { Etcd, WatchRange } from "./types.js";
 
 export interface GrpcEtcdOptions {
   /** URLs such as http://127.0.0.1:2379. */
@@ -98,6 +101,37 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
     });
   }
 
+  /** One watch stream: the first change's revision, or null once aborted. */
+  async function watchOnce(client: Etcd3, ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): Promise<bigint | null> {
+    if (signal.aborted) return null;
+    // No deadline: the caller's signal ends the wait.
+    const stream = await client.watchClient.watch({ deadline: Infinity });
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        stream.cancel();
+        settle();
+      };
+      const onAbort = () => finish(() => resolve(null));
+      signal.addEventListener("abort", onAbort, { once: true });
+      stream.on("data", (res: WireWatchResponse) => {
+        try {
+          const revision = firstChangeOf(res);
+          if (revision !== null) finish(() => resolve(revision));
+        } catch (e) {
+          finish(() => reject(e));
+        }
+      });
+      // After cancel() the stream reports CANCELLED: already settled by then.
+      stream.on("error", (e: Error) => finish(() => reject(castGrpcError(e))));
+      stream.on("end", () => finish(() => reject(new EndpointFailure("the watch stream ended", false))));
+      for (const range of ranges) stream.write(toWireWatchCreate(range, fromRevision, buffers));
+    });
+  }
+
   return {
     async txn(req) {
       const wire = toWireTxn(req, buffers);
@@ -146,6 +180,16 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
     async compact(revision) {
       roundTrips.count("compact");
       await run(call((c) => c.kv.compact({ revision: revision.toString() })), true);
+    },
+
+    async nextChange(ranges, fromRevision, signal) {
+      roundTrips.count("watch");
+      try {
+        return await run(call((c) => watchOnce(c, ranges, fromRevision, signal)), true);
+      } catch (e) {
+        if (signal.aborted) return null;
+        throw e;
+      }
     },
 
     roundTrips: () => roundTrips.snapshot(),

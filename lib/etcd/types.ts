@@ -78,7 +78,13 @@ export interface TxnResponse {
 }
 
 /** Round trips by kind, counted by the transport (reported in /v1/stats). */
-export type RoundTripKind = "txn" | "leaseGrant" | "leaseKeepAlive" | "leaseRevoke" | "leaseTimeToLive" | "compact";
+export type RoundTripKind = "txn" | "leaseGrant" | "leaseKeepAlive" | "leaseRevoke" | "leaseTimeToLive" | "compact" | "watch";
+
+/** Keys to watch: one key, or [key, rangeEnd) as in RangeRequest. */
+export interface WatchRange {
+  key: string;
+  rangeEnd?: string;
+}
 
 export interface Etcd {
   txn(req: TxnRequest): Promise<TxnResponse>;
@@ -91,6 +97,13 @@ export interface Etcd {
   /** Remaining TTL of a lease, or null when it is gone. */
   leaseTimeToLive(id: bigint): Promise<{ ttlSeconds: number; grantedTtlSeconds: number } | null>;
   compact(revision: bigint): Promise<void>;
+  /**
+   * Waits for the first change to any of `ranges` at or after `fromRevision`
+   * (at once if history already holds one) and resolves with its revision, or
+   * with null once `signal` aborts. EtcdCompactedError when `fromRevision` is
+   * older than the compacted history. One etcd watch stream, closed on return.
+   */
+  nextChange(ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): Promise<bigint | null>;
   /** Round trips made so far, by kind. */
   roundTrips(): Record<RoundTripKind, number>;
   close(): Promise<void>;

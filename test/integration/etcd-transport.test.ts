@@ -256,6 +256,40 @@ describe.each(transports)("$name transport", ({ name, create }) => {
     expect((await range({ key, revision: current.revision })).kvs).toHaveLength(1);
   });
 
+  test("nextChange: the first change at or after a revision, from history or as it happens", async () => {
+    const a = k("watch/a");
+    const first = await put(a, "1");
+    await put(a, "2");
+    const never = new AbortController().signal;
+    // Several ranges in one stream; the answer is the earliest change in history.
+    expect(await etcd.nextChange([{ key: k("watch/b") }, { key: a }], first.revision, never)).toBe(first.revision);
+    const prefix = k("watch/p/");
+    const now = (await range({ key: a })).kvs[0]!.modRevision;
+    const waiting = etcd.nextChange([{ key: prefix, rangeEnd: prefixEnd(prefix) }], now + 1n, never);
+    await new Promise((r) => setTimeout(r, 100));
+    const other = await put(k("watch/elsewhere"), "x");
+    const inside = await put(`${prefix}x`, "x");
+    expect(inside.revision).toBeGreaterThan(other.revision);
+    expect(await waiting).toBe(inside.revision);
+    // A deletion is a change too, at the revision that deleted.
+    const gone = await etcd.txn({ success: [{ deleteRange: { key: a } }] });
+    expect(await etcd.nextChange([{ key: a }], gone.revision, never)).toBe(gone.revision);
+  });
+
+  test("nextChange: null once the signal aborts; EtcdCompactedError for compacted history", async () => {
+    const key = k("watch/quiet");
+    const current = await put(key, "x");
+    const controller = new AbortController();
+    const waiting = etcd.nextChange([{ key }], current.revision + 1n, controller.signal);
+    setTimeout(() => controller.abort(), 100);
+    expect(await waiting).toBeNull();
+    expect(await etcd.nextChange([{ key }], current.revision + 1n, AbortSignal.abort())).toBeNull();
+    await put(key, "y");
+    const latest = await put(key, "z");
+    await etcd.compact(latest.revision);
+    await expect(etcd.nextChange([{ key }], current.revision, new AbortController().signal)).rejects.toBeInstanceOf(EtcdCompactedError);
+  });
+
   test("an unreachable endpoint fails fast with EtcdUnavailableError", async () => {
     const dead = create({ endpoints: [deadEndpoint] });
     try {
@@ -308,6 +342,7 @@ describe.each(transports)("$name transport", ({ name, create }) => {
       ["txn", async () => (revision = (await put(k("counted"), "x")).revision)],
       ["txn", () => range({ key: k("counted") })],
       ["compact", () => etcd.compact(revision)],
+      ["watch", () => etcd.nextChange([{ key: k("counted") }], revision, new AbortController().signal)],
       ["leaseRevoke", () => etcd.leaseRevoke(id)],
       ["leaseRevoke", () => etcd.leaseRevoke(id)], // already gone: still one trip
     ];
