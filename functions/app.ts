@@ -16,6 +16,7 @@ import { multiRoutes } from "./routes/multi.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { znodeRoutes } from "./routes/znodes.js";
 import { unimplementedRoutes } from "./routes/unimplemented.js";
+import { watchRoutes } from "./routes/watch.js";
 
 /** Routes anyone may call: they reveal no data. */
 const PUBLIC = new Set(["/healthz", "/openapi.json", "/docs"]);
@@ -80,6 +81,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   sessionRoutes(app);
   aclRoutes(app);
   adminRoutes(app);
+  watchRoutes(app);
   unimplementedRoutes(app);
 
   app.notFound(() => {

@@ -21,6 +21,8 @@ import {
   SetDataBody,
   ZnodeQuery,
   AclQuery,
+  WatchEventResponse,
+  WatchQuery,
   ZnodeResponse,
 } from "./schemas.js";
 
@@ -105,6 +107,20 @@ export function describeApi(app: OpenAPIHono<AppEnv>): void {
     summary: "setACL; ?aversion=N",
     request: { params: znodePath, query: AclQuery, headers: sessionHeader, body: { content: { "application/json": { schema: SetAclBody } } } },
     responses: { 200: json(PathStatResponse, "set"), 403: error("NOAUTH"), 404: error("NONODE"), 412: error("BADVERSION"), ...common },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/v1/watch/{path}",
+    summary: "one-shot watch as a long poll: the first event after the read whose ZK-Zxid is `zxid`",
+    request: { params: znodePath, query: WatchQuery, headers: sessionHeader },
+    responses: {
+      200: json(WatchEventResponse, "the event (at once if it already happened)"),
+      204: { description: "no event within timeoutMs: poll again with the same zxid" },
+      403: error("NOAUTH: no READ for a data or children watch"),
+      404: error("NONODE: a data or children watch on a node missing at that zxid"),
+      ...common,
+      410: error("WATCHEXPIRED: the zxid is older than etcd's compacted history; SESSIONEXPIRED"),
+    },
   });
   r.registerPath({ method: "post", path: "/v1/sync/{path}", summary: "sync: linearizable", request: { params: znodePath }, responses: { 200: json(z.object({ path: z.string() }), "synced"), ...common } });
   r.registerPath({ method: "get", path: "/healthz", summary: "200 when etcd answers a linearizable read", responses: { 200: { description: "healthy" }, 503: error("etcd unavailable") } });

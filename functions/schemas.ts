@@ -93,6 +93,20 @@ export const ZnodeQuery = z.object({
 
 export const AclQuery = z.object({ aversion: VersionQuery.optional() });
 
+export const WatchQuery = z.object({
+  type: z.enum(["data", "exists", "children"]).openapi({ description: "the read that set the watch: getData, exists or getChildren" }),
+  zxid: z.string().optional().openapi({ description: "ZK-Zxid of that read (int64, decimal); absent: from now" }),
+  timeoutMs: decimal(1, INT32_MAX).optional().openapi({ description: "longest wait; default 30000, clamped to the configured maximum" }),
+});
+
+export const WatchEventResponse = z
+  .object({
+    type: z.enum(["NodeCreated", "NodeDeleted", "NodeDataChanged", "NodeChildrenChanged"]),
+    path: z.string(),
+    zxid: Int64String,
+  })
+  .openapi("WatchEvent");
+
 export const EncodingQuery = z.object({ encoding: z.enum(["base64", "utf8"]).optional() });
 
 export const ErrorResponse = z

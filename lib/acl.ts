@@ -45,19 +45,24 @@ export async function digestId(user: string, password: string): Promise<string> 
   return `${user}:${btoa(bin)}`;
 }
 
-/** Throws NOAUTH unless one of `acl`'s entries grants `perm` to one of `ids`. */
-export function checkAcl(acl: AclEntry[], perm: number, ids: Identity[], path: string): void {
-  if (acl.length === 0) return; // ZooKeeper: an empty ACL protects nothing
+/** Whether one of `acl`'s entries grants `perm` to one of `ids`. */
+export function granted(acl: AclEntry[], perm: number, ids: Identity[]): boolean {
+  if (acl.length === 0) return true; // ZooKeeper: an empty ACL protects nothing
   for (const entry of acl) {
     if ((entry.perms & perm) === 0) continue;
-    if (entry.scheme === "world" && entry.id === "anyone") return;
+    if (entry.scheme === "world" && entry.id === "anyone") return true;
     for (const who of ids) {
       if (who.scheme !== entry.scheme) continue;
-      if (entry.scheme === "digest" && who.id === entry.id) return;
-      if (entry.scheme === "ip" && ipMatches(entry.id, who.id)) return;
+      if (entry.scheme === "digest" && who.id === entry.id) return true;
+      if (entry.scheme === "ip" && ipMatches(entry.id, who.id)) return true;
     }
   }
-  throw new ZkError("NOAUTH", `not authorized for ${permName(perm)} on ${path}`, path);
+  return false;
+}
+
+/** Throws NOAUTH unless one of `acl`'s entries grants `perm` to one of `ids`. */
+export function checkAcl(acl: AclEntry[], perm: number, ids: Identity[], path: string): void {
+  if (!granted(acl, perm, ids)) throw new ZkError("NOAUTH", `not authorized for ${permName(perm)} on ${path}`, path);
 }
 
 function permName(perm: number): string {

@@ -20,6 +20,8 @@ export interface Config {
   maxAttempts: number;
   /** Znodes the scheduled run examines per run, for each of its two scans. */
   scheduleBatch: number;
+  /** Longest wait of one watch poll; longer `timeoutMs` is clamped to it. */
+  maxWatchTimeoutMs: number;
   /** Serve callers without credentials. */
   allowAnonymous: boolean;
   /** When set, the only `user:password` pairs that authenticate; otherwise any (ZooKeeper's digest). */
@@ -39,7 +41,8 @@ export type ConfigVars = Partial<Record<
   | "ZK_MAX_SESSION_TIMEOUT_MS"
   | "ZK_ALLOW_ANONYMOUS"
   | "ZK_API_CREDENTIALS"
-  | "ZK_SCHEDULE_BATCH",
+  | "ZK_SCHEDULE_BATCH"
+  | "ZK_MAX_WATCH_TIMEOUT_MS",
   string | undefined
 >>;
 
@@ -68,6 +71,8 @@ export function configFrom(vars: ConfigVars): Config {
     maxSessionTimeoutMs: int(vars, "ZK_MAX_SESSION_TIMEOUT_MS", 20 * tickTimeMs),
     maxAttempts: 200,
     scheduleBatch: int(vars, "ZK_SCHEDULE_BATCH", 256),
+    // Under the 100 s an HTTP proxy (Cloudflare's among them) lets a response stay silent.
+    maxWatchTimeoutMs: int(vars, "ZK_MAX_WATCH_TIMEOUT_MS", 60_000),
     allowAnonymous: vars.ZK_ALLOW_ANONYMOUS === "true",
     apiCredentials: credentials
       ? new Map(credentials.split(",").map((pair) => {

@@ -16,6 +16,8 @@
 //                     its value counts the non-ZooKeeper writes since (the zxid offset)
 //   m/txn             written by a ZooKeeper txn that changes nothing else (an error
 //                     txn, a multi of checks), so it still spends a zxid
+//   m/events          written by a txn of several ops: the first watch event of each
+//                     znode it touched (events.ts), read at that txn's revision
 //
 // Node keys carry the depth so that the direct children of a znode are one
 // contiguous prefix: listing and counting children is a single range (ekeys and
@@ -145,6 +147,10 @@ export class Keys {
 
   txnMarker(): string {
     return `${this.prefix}m/txn`;
+  }
+
+  events(): string {
+    return `${this.prefix}m/events`;
   }
 
   private range(suffix: string): Range {

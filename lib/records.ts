@@ -6,6 +6,7 @@
 // alongside). A later write of the same key spells earlier zxids out.
 import type { Bytes, KeyValue } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
+import type { FirstEvents } from "./events.js";
 
 export type NodeKind = "persistent" | "ephemeral" | "container" | "ttl";
 
@@ -128,6 +129,15 @@ export function encodeAcl(r: AclRecord): Bytes {
 export function decodeAcl(value: Bytes): AclRecord {
   const h = JSON.parse(decoder.decode(value));
   return { acl: h.acl, aversion: h.av };
+}
+
+export function encodeEvents(r: FirstEvents): Bytes {
+  return json({ d: r.data, c: r.children });
+}
+
+export function decodeEvents(value: Bytes): FirstEvents {
+  const h = JSON.parse(decoder.decode(value));
+  return { data: h.d ?? {}, children: h.c ?? {} };
 }
 
 /** The key layout these records describe (keys.ts); a tree written in another is refused. */

@@ -4,7 +4,7 @@ import { zkCodeNumber } from "../../lib/errors.js";
 import type { AppEnv } from "../env.js";
 
 export function unimplementedRoutes(app: OpenAPIHono<AppEnv>): void {
-  for (const path of ["/v1/watch", "/v1/watch/*", "/v1/events", "/v1/events/*"]) {
+  for (const path of ["/v1/events", "/v1/events/*"]) {
     app.all(path, (c) =>
       c.json({ code: "UNIMPLEMENTED", zkCode: zkCodeNumber("UNIMPLEMENTED"), message: `${c.req.path.split("/").slice(0, 3).join("/")} is not implemented in this version` }, 501),
     );

@@ -34,7 +34,7 @@ describe.each(TRANSPORTS)("admin routes over %s", (transport) => {
     const { call } = fresh();
     const doc = (await call("GET", "/openapi.json")).body;
     expect(doc.openapi).toMatch(/^3\./);
-    for (const p of ["/v1/znodes/{path}", "/v1/multi", "/v1/multi/read", "/v1/sessions", "/v1/sessions/{id}", "/v1/acl/{path}", "/healthz", "/v1/stats"]) {
+    for (const p of ["/v1/znodes/{path}", "/v1/multi", "/v1/multi/read", "/v1/sessions", "/v1/sessions/{id}", "/v1/acl/{path}", "/v1/watch/{path}", "/healthz", "/v1/stats"]) {
       expect(doc.paths[p], p).toBeDefined();
     }
     expect(doc.components.schemas.Stat.properties.czxid.type).toBe("string");
@@ -51,8 +51,8 @@ describe.each(TRANSPORTS)("admin routes over %s", (transport) => {
     expect([na.status, na.body.code]).toEqual([405, "METHODNOTALLOWED"]);
     expect(na.headers.get("allow")).toBe("GET, POST, PUT, DELETE, HEAD");
     expect((await call("GET", "/v1/multi")).headers.get("allow")).toBe("POST");
-    const watch = await call("GET", "/v1/watch/a?type=data");
-    expect([watch.status, watch.body.code]).toEqual([501, "UNIMPLEMENTED"]);
+    const events = await call("GET", "/v1/events/a");
+    expect([events.status, events.body.code]).toEqual([501, "UNIMPLEMENTED"]);
   });
 });
 

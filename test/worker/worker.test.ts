@@ -390,3 +390,32 @@ describe("Worker under workerd, default bindings (no ZK_ALLOW_ANONYMOUS)", () =>
     expect((await call(mf, "GET", "/healthz")).status).toBe(200);
   });
 });
+
+describe("Worker under workerd: watches over the gateway's streamed etcd watch", () => {
+  let mf: Miniflare;
+
+  beforeAll(async () => {
+    mf = worker({ ZK_PREFIX: "w3/", ZK_ALLOW_ANONYMOUS: "true" });
+    await mf.ready;
+  });
+
+  afterAll(async () => {
+    await mf?.dispose();
+  });
+
+  it("answers an event already in history, waits for one to come, and times out with 204", async () => {
+    await call(mf, "POST", "/v1/znodes/a");
+    const read = await call(mf, "GET", "/v1/znodes/a");
+    const set = await call(mf, "PUT", "/v1/znodes/a", { json: { data: b64("1") } });
+    expect((await call(mf, "GET", `/v1/watch/a?type=data&zxid=${read.zxid}`)).body).toEqual({ type: "NodeDataChanged", path: "/a", zxid: set.body.stat.mzxid });
+
+    const quiet = await call(mf, "GET", `/v1/watch/a?type=children&zxid=${set.zxid}&timeoutMs=300`);
+    expect(quiet.status).toBe(204);
+    expect(quiet.zxid).toBe(set.zxid);
+
+    const waiting = call(mf, "GET", `/v1/watch/a?type=children&zxid=${set.zxid}&timeoutMs=20000`);
+    await new Promise((r) => setTimeout(r, 300));
+    const child = await call(mf, "POST", "/v1/znodes/a/kid");
+    expect((await waiting).body).toEqual({ type: "NodeChildrenChanged", path: "/a", zxid: child.body.stat.czxid });
+  });
+});

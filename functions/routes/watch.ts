@@ -1,0 +1,31 @@
+// /v1/watch/{path}: a ZooKeeper one-shot watch as a long poll (lib/watch.ts).
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { validatePath } from "../../lib/path.js";
+import { nextEvent } from "../../lib/watch.js";
+import type { AppEnv } from "../env.js";
+import { parseInt64, queryOf, znodePathOf } from "../request.js";
+import { WatchQuery } from "../schemas.js";
+import { resource } from "./resource.js";
+
+const PREFIX = "/v1/watch";
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+async function poll(c: Context<AppEnv>): Promise<Response> {
+  c.set("op", "watch");
+  const ctx = c.get("ctx");
+  const path = znodePathOf(c, PREFIX);
+  validatePath(path);
+  const q = queryOf(c, WatchQuery);
+  const since = q.zxid === undefined ? null : parseInt64(q.zxid, "zxid");
+  const timeoutMs = Math.min(q.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctx.config.maxWatchTimeoutMs);
+  // A caller that hangs up stops the wait too.
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), c.req.raw.signal]);
+  const event = await nextEvent(ctx, path, q.type, since, signal);
+  if (event === null) return c.body(null, 204);
+  return c.json({ type: event.type, path: event.path, zxid: event.zxid.toString() });
+}
+
+export function watchRoutes(app: OpenAPIHono<AppEnv>): void {
+  resource(app, [PREFIX, `${PREFIX}/*`], { GET: poll });
+}

@@ -1,0 +1,327 @@
+// One-shot watches (API.md "Watches"): the first event after a zxid that
+// ZooKeeper would deliver to a data, exists or children watch.
+//
+// Nothing is registered anywhere, so any instance can answer any poll: the
+// watch names the read it was set by (its zxid), and the event is looked up
+// in etcd's history. The keys a watch depends on are compared between that
+// read's revision and later ones; the first revision where they differ is
+// found with a k-ary search over past revisions (as reconcile.ts finds an
+// expiry), and that revision's zxid is the event's. An etcd watch stream only
+// wakes the search up when nothing has happened yet. Nothing is lost between
+// polls, and a zxid older than the compacted history is WATCHEXPIRED.
+import { checkAcl, granted, PERMS } from "./acl.js";
+import type { Ctx } from "./context.js";
+import { EtcdCompactedError, type KeyValue, type RequestOp, type WatchRange } from "./etcd/types.js";
+import { ZkError } from "./errors.js";
+import { parentOf, validatePath } from "./path.js";
+import type { EventType } from "./events.js";
+import { decodeAcl, decodeEvents, offsetOf } from "./records.js";
+import { bootstrap } from "./bootstrap.js";
+
+export type WatchType = "data" | "exists" | "children";
+export type { EventType };
+
+export interface WatchEvent {
+  type: EventType;
+  path: string;
+  zxid: bigint;
+}
+
+/** What a watch depends on, at one revision. */
+interface State {
+  revision: bigint;
+  base: KeyValue;
+  node: KeyValue | null;
+  /** children watches: the creations counter's mod revision (0: absent) and the child count. */
+  creations: bigint;
+  count: bigint;
+}
+
+const zxidOf = (s: State): bigint => s.revision - offsetOf(s.base);
+
+function readOps(ctx: Ctx, path: string, type: WatchType, revision: bigint): RequestOp[] {
+  const { keys } = ctx;
+  const ops: RequestOp[] = [{ range: { key: keys.base(), revision } }, { range: { key: keys.node(path), revision } }];
+  if (type === "children") {
+    ops.push({ range: { key: keys.creations(path), revision, keysOnly: true } }, { range: { ...keys.children(path), revision, countOnly: true } });
+  }
+  return ops;
+}
+
+/** Reads the watched state at each revision (0: current) in one round trip; `extra` ops go first. */
+async function readStates(ctx: Ctx, path: string, type: WatchType, revisions: bigint[], extra: RequestOp[] = []): Promise<{ states: State[]; extra: KeyValue[][] }> {
+  const per = readOps(ctx, path, type, 0n).length;
+  const success = [...extra, ...revisions.flatMap((r) => readOps(ctx, path, type, r))];
+  let res;
+  try {
+    res = await ctx.etcd.txn({ success });
+  } catch (e) {
+    throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
+  }
+  const kvs = res.responses.map((r) => ("range" in r ? r.range.kvs : []));
+  const counts = res.responses.map((r) => ("range" in r ? r.range.count : 0n));
+  const at = extra.length;
+  if (kvs[at]!.length === 0) {
+    // Every revision read here follows the bootstrap (zxids start there), so only a fresh tree lacks its base key.
+    await bootstrap(ctx);
+    return readStates(ctx, path, type, revisions, extra);
+  }
+  const states = revisions.map((r, i): State => {
+    const o = at + i * per;
+    return {
+      revision: r === 0n ? res.revision : r,
+      base: kvs[o]![0]!,
+      node: kvs[o + 1]![0] ?? null,
+      creations: kvs[o + 2]?.[0]?.modRevision ?? 0n,
+      count: counts[o + 3] ?? 0n,
+    };
+  });
+  return { states, extra: kvs.slice(0, at) };
+}
+
+/** Whether anything the watch depends on differs between two states. */
+function changed(type: WatchType, from: State, to: State): boolean {
+  if (type === "children") {
+    // Every child create bumps the creations counter; a child deleted without
+    // one (an expiry, a delete) lowers the count. The deletions counter is
+    // left out: reconciliation rewrites it without any ZooKeeper change.
+    return (from.node?.createRevision ?? 0n) !== (to.node?.createRevision ?? 0n) || from.creations !== to.creations || from.count !== to.count;
+  }
+  // Only create and setData write a node key (setACL writes the ACL key).
+  return (from.node?.modRevision ?? 0n) !== (to.node?.modRevision ?? 0n);
+}
+
+/**
+ * The event ZooKeeper fires first for the change from `from` to `at`, where
+ * `at` is the first revision that changed anything, when one op made it. (A
+ * multi records its own first events: firstEvent.)
+ */
+function eventType(type: WatchType, from: State, at: State): EventType {
+  if (type === "children") return at.node === null ? "NodeDeleted" : "NodeChildrenChanged";
+  if (from.node === null) return "NodeCreated";
+  return at.node === null ? "NodeDeleted" : "NodeDataChanged";
+}
+
+/**
+ * The first revision in (lo, hi] whose probe hits, given that hi's does and
+ * that once a probe hits, every later one does: a k-ary search, as many
+ * probes per round trip as etcd's txn limit allows.
+ */
+async function firstHit<T>(
+  ctx: Ctx,
+  lo: bigint,
+  hi: { revision: bigint; value: T },
+  opsPerProbe: number,
+  probe: (revisions: bigint[]) => Promise<T[]>,
+  hit: (value: T) => boolean,
+): Promise<{ revision: bigint; value: T }> {
+  const probes = BigInt(Math.max(1, Math.min(64, Math.floor(ctx.config.etcdMaxTxnOps / opsPerProbe))));
+  while (hi.revision - lo > 1n) {
+    const span = hi.revision - lo;
+    const revisions: bigint[] = [];
+    for (let i = 1n; i <= probes; i++) {
+      const r = lo + (span * i) / (probes + 1n);
+      if (r > lo && r < hi.revision && r !== revisions[revisions.length - 1]) revisions.push(r);
+    }
+    const values = await probe(revisions);
+    const first = values.findIndex(hit);
+    if (first === -1) {
+      lo = revisions[revisions.length - 1]!;
+    } else {
+      hi = { revision: revisions[first]!, value: values[first]! };
+      if (first > 0) lo = revisions[first - 1]!;
+    }
+  }
+  return hi;
+}
+
+/** The first revision in (lo, hi.revision] whose state differs from `from`; `hi`'s does. */
+async function firstChange(ctx: Ctx, path: string, type: WatchType, from: State, lo: bigint, hi: State): Promise<State> {
+  const per = readOps(ctx, path, type, 0n).length;
+  const probe = async (revisions: bigint[]) => (await readStates(ctx, path, type, revisions)).states;
+  return (await firstHit(ctx, lo, { revision: hi.revision, value: hi }, per, probe, (s) => changed(type, from, s))).value;
+}
+
+/** A node's parent's creations counter and the node's key, at one revision. */
+interface Lineage {
+  creations: KeyValue | null;
+  node: boolean;
+  /** Created and deleted again by the multi of this very revision. */
+  fleeting: boolean;
+}
+
+async function readLineage(ctx: Ctx, path: string, revisions: bigint[]): Promise<Lineage[]> {
+  const { keys } = ctx;
+  const success: RequestOp[] = revisions.flatMap((revision) => [
+    { range: { key: keys.creations(parentOf(path)), revision } },
+    { range: { key: keys.node(path), revision, keysOnly: true } },
+    { range: { key: keys.events(), revision } },
+  ]);
+  let res;
+  try {
+    res = await ctx.etcd.txn({ success });
+  } catch (e) {
+    throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
+  }
+  const kvs = res.responses.map((r) => ("range" in r ? r.range.kvs : []));
+  return revisions.map((revision, i) => ({
+    creations: kvs[3 * i]![0] ?? null,
+    node: kvs[3 * i + 1]!.length > 0,
+    fleeting: recordedAt(kvs[3 * i + 2]![0], revision)?.data[path] === "NodeCreated",
+  }));
+}
+
+/**
+ * The first revision in (lo, hi] at which `path`, absent at lo, exists; null
+ * if none. Its state at hi cannot tell (it may have come and gone), but
+ * every create of a child moves the parent's creations counter, and only a
+ * parent that exists can have children: so the search steps from one move
+ * of that counter to the next, and through the parent's own creation first
+ * when the parent is missing too.
+ */
+async function firstCreation(ctx: Ctx, path: string, lo: bigint, hi: bigint): Promise<bigint | null> {
+  if (path === "/") return null;
+  for (;;) {
+    if (lo >= hi) return null;
+    const [atLo, atHi] = (await readLineage(ctx, path, [lo, hi])) as [Lineage, Lineage];
+    const base = atLo.creations;
+    if (base === null) {
+      // The parent is missing: the node comes with it (one multi) or after it.
+      const parentAt = await firstCreation(ctx, parentOf(path), lo, hi);
+      if (parentAt === null) return null;
+      const at = (await readLineage(ctx, path, [parentAt]))[0]!;
+      if (at.node || at.fleeting) return parentAt;
+      lo = parentAt;
+      continue;
+    }
+    // Moved: a child created (a new version) or the parent deleted (another incarnation, or none).
+    const moved = (l: Lineage) => l.creations === null || l.creations.createRevision !== base.createRevision || l.creations.version !== base.version;
+    if (!moved(atHi)) return null;
+    const at = await firstHit(ctx, lo, { revision: hi, value: atHi }, 3, (revisions) => readLineage(ctx, path, revisions), moved);
+    if (at.value.node || at.value.fleeting) return at.revision;
+    lo = at.revision;
+  }
+}
+
+/**
+ * The watched state as of zxid `since` (the newest revision with that zxid),
+ * and the node's ACL key then.
+ */
+async function stateAtZxid(ctx: Ctx, path: string, type: WatchType, since: bigint, now: State): Promise<{ state: State; acl: KeyValue | null }> {
+  // zxid(r) = r − offset(r), and the offset only grows: start from today's
+  // offset and step back while the offset then was smaller.
+  let revision = since + offsetOf(now.base);
+  for (;;) {
+    const read = await readStates(ctx, path, type, [revision], [{ range: { key: ctx.keys.acl(path), revision } }]);
+    const state = read.states[0]!;
+    const next = since + offsetOf(state.base);
+    if (next === revision) return { state, acl: read.extra[0]![0] ?? null };
+    revision = next;
+  }
+}
+
+/** The first events a multi recorded, if the txn at `revision` was one (events.ts). */
+function recordedAt(kv: KeyValue | undefined, revision: bigint) {
+  return kv !== undefined && kv.modRevision === revision ? decodeEvents(kv.value) : null;
+}
+
+/**
+ * The event ZooKeeper fires first for the change `at`, and whether it tells
+ * the caller: since 3.8.4 (CVE-2024-23944; in the 3.8 packages of the
+ * distributions too) a notification goes only to a watcher with READ on the
+ * node's ACL as it was at the event (the deleted node's for a deletion). A
+ * withheld event still ends the one-shot watch.
+ */
+async function firstEvent(ctx: Ctx, path: string, type: WatchType, from: State, at: State): Promise<{ event: WatchEvent; told: boolean }> {
+  const { keys } = ctx;
+  const res = await ctx.etcd
+    .txn({
+      success: [
+        { range: { key: keys.events(), revision: at.revision } },
+        { range: { key: keys.acl(path), revision: at.revision } },
+        { range: { key: keys.acl(path), revision: at.revision - 1n } },
+      ],
+    })
+    .catch((e: unknown) => {
+      throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
+    });
+  const [events, aclAt, aclBefore] = res.responses.map((r) => ("range" in r ? r.range.kvs[0] : undefined));
+  const recorded = recordedAt(events, at.revision);
+  const kind = (type === "children" ? recorded?.children[path] : recorded?.data[path]) ?? eventType(type, from, at);
+  const acl = kind === "NodeDeleted" || at.node === null ? aclBefore : aclAt;
+  const told = acl === undefined || granted(decodeAcl(acl.value).acl, PERMS.READ, ctx.caller.ids);
+  return { event: { type: kind, path, zxid: zxidOf(at) }, told };
+}
+
+/** Resolves once `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
+function expiredWatch(path: string): ZkError {
+  return new ZkError("WATCHEXPIRED", "etcd has compacted the history this watch needs: read again and watch from that read's zxid", path);
+}
+
+function watchRanges(ctx: Ctx, path: string, type: WatchType): WatchRange[] {
+  const { keys } = ctx;
+  const ranges: WatchRange[] = [{ key: keys.node(path) }];
+  if (type === "children") ranges.push({ key: keys.creations(path) }, keys.children(path));
+  return ranges;
+}
+
+/**
+ * The first event after zxid `since` (null: from now) that a `type` watch on
+ * `path` receives, waiting until `signal` aborts; null if none came by then.
+ * A data or children watch needs the node to have existed at `since` (the read
+ * that set it succeeded) and READ permission then, as ZooKeeper's getData and
+ * getChildren do.
+ */
+export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: bigint | null, signal: AbortSignal): Promise<WatchEvent | null> {
+  validatePath(path);
+  const { keys } = ctx;
+  const session = ctx.caller.session;
+  const checks: RequestOp[] = [{ range: { key: keys.acl(path) } }];
+  if (session !== undefined) checks.push({ range: { key: keys.session(session) } });
+  const first = await readStates(ctx, path, type, [0n], checks);
+  let now = first.states[0]!;
+  ctx.sawZxid(zxidOf(now));
+  if (session !== undefined && first.extra[1]!.length === 0) {
+    throw new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+  }
+  if (since !== null && since > zxidOf(now)) {
+    throw new ZkError("BADARGUMENTS", `zxid ${since} is ahead of the last zxid ${zxidOf(now)}: pass the ZK-Zxid of the read that set the watch`);
+  }
+  let acl: KeyValue | null = first.extra[0]![0] ?? null;
+  let from = now;
+  if (since !== null && since !== zxidOf(now)) ({ state: from, acl } = await stateAtZxid(ctx, path, type, since, now));
+  if (type !== "exists") {
+    if (from.node === null) throw new ZkError("NONODE", `${path} did not exist at zxid ${zxidOf(from)}: a ${type} watch needs a read that found it`, path);
+    if (acl) checkAcl(decodeAcl(acl.value).acl, PERMS.READ, ctx.caller.ids, path);
+  }
+  let lo = from.revision;
+  for (;;) {
+    let at: State | null = null;
+    if (type === "exists" && from.node === null) {
+      // Absent then and now says nothing: it may have come and gone since.
+      const created = await firstCreation(ctx, path, lo, now.revision);
+      if (created !== null) at = created === now.revision ? now : (await readStates(ctx, path, type, [created])).states[0]!;
+    } else if (changed(type, from, now)) {
+      at = await firstChange(ctx, path, type, from, lo, now);
+    }
+    if (at !== null) {
+      const { event, told } = await firstEvent(ctx, path, type, from, at);
+      if (told) return event;
+      // Withheld, as ZooKeeper withholds it: this watch gets no event, ever.
+      await aborted(signal);
+      return null;
+    }
+    lo = now.revision;
+    const woken = await ctx.etcd.nextChange(watchRanges(ctx, path, type), now.revision + 1n, signal);
+    if (woken === null) return null;
+    now = (await readStates(ctx, path, type, [0n])).states[0]!;
+    ctx.sawZxid(zxidOf(now));
+  }
+}
