@@ -1,6 +1,6 @@
 // Shorthands for writing scripted scenarios: each call is one lockstep step.
 import type { Lockstep } from "./harness.js";
-import type { Acl, Data, Mode, MultiOp, ReadOp } from "./ops.js";
+import type { Acl, Data, Mode, MultiOp, ReadOp, WatchKind } from "./ops.js";
 
 interface Who {
   /** The actor: an anonymous actor's name (default "anon") or a session label. */
@@ -33,6 +33,14 @@ export function dsl(t: Lockstep) {
     expire: (label: string, o: { tree?: boolean } = {}) => t.step(label, { op: "expire" }, "OK", o),
     /** ZooKeeper's ContainerManager runs (a scenario with `reaperMs`); the service's scheduled job runs once. */
     reap: () => t.step("anon", { op: "reap" }, "OK"),
+    /** The read of `kind` on `path`, setting the watch `name`. */
+    watch: (name: string, kind: WatchKind, path: string, o?: Who) => t.step(who(o), { op: "watch", path, kind, name }, o?.expect),
+    /** The first event of watch `name`; `event` is ZooKeeper's, checked like `expect`. */
+    events: async (name: string, o: Who & { event?: string } = {}) => {
+      const r = await t.step(who(o), { op: "events", name }, o.expect, { tree: false });
+      if (o.event !== undefined && r.event !== o.event) throw new Error(`scenario expected ZooKeeper's watch ${name} to have ${o.event}, it has ${r.event}`);
+      return r;
+    },
   };
 }
 

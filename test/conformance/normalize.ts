@@ -63,6 +63,8 @@ export interface NResult {
   results?: (NMultiResult | NReadResult)[];
   ephemerals?: string[];
   timeoutMs?: number;
+  /** events: "<type> <path>", "none" yet, or "unset" (the read that would have set it failed). */
+  event?: string;
   /** Service only: present when the HTTP status is not API.md's for this outcome. */
   httpStatus?: string;
 }

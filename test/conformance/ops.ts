@@ -102,7 +102,22 @@ export type Op =
   /** Stop heartbeats (ZooKeeper: drop the TCP connection without closeSession) and wait until the session is expired on every side. */
   | { op: "expire" }
   /** Let the container/TTL reaper run once: ZooKeeper's ContainerManager, the service's scheduled job. */
-  | { op: "reap" };
+  | { op: "reap" }
+  /**
+   * The read of `kind` (getData, exists, getChildren) with a watch, named
+   * `name`: ZooKeeper's watch flag; the service remembers the read's ZK-Zxid.
+   */
+  | { op: "watch"; path: string; kind: WatchKind; name: string }
+  /** The first event the watch `name` got (ZooKeeper: notifications so far; the service: /v1/watch from the read's zxid). */
+  | { op: "events"; name: string };
+
+export type WatchKind = "data" | "exists" | "children";
+
+/** The read that sets a watch of each kind. */
+export const WATCH_READ = { data: "getData", exists: "exists", children: "getChildren" } as const;
+
+/** ZooKeeper sets the watch when the read succeeds, and an exists watch on a missing node too. */
+export const watchIsSet = (kind: WatchKind, code: string) => code === "OK" || (kind === "exists" && code === "NONODE");
 
 export function describeOp(actor: string, op: Op): string {
   const { op: name, ...rest } = op;

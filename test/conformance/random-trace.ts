@@ -1,5 +1,5 @@
 // Randomized traces: a few sessions doing random creates (every mode), sets,
-// deletes, reads, multis, closes and expiries over a small path space, run in
+// deletes, reads, multis, closes, expiries and watches over a small path space, run in
 // lockstep on ZooKeeper and the service and compared after every step.
 //
 // A trace is generated abstractly (fast-check arbitraries below) and made
@@ -14,7 +14,7 @@ import { etcdClient } from "../support/service.js";
 import { startEtcd } from "../support/etcd-server.js";
 import { Divergence, Lockstep, EnvironmentFailure, nodeService, WorkerHost, startReferenceZooKeeper, type EtcdServer, type ZooKeeperServerHandle } from "./harness.js";
 import { createHash } from "node:crypto";
-import { isEphemeral, type Acl, type Mode, type MultiOp, type Op } from "./ops.js";
+import { isEphemeral, type Acl, type Mode, type MultiOp, type Op, type WatchKind } from "./ops.js";
 import type { NSnapshot } from "./normalize.js";
 import { ZkSide } from "./zk-side.js";
 
@@ -52,7 +52,10 @@ export type Step =
   | { k: "close"; s: number }
   | { k: "inspect"; s: number }
   | { k: "ping"; s: number }
-  | { k: "expire"; s: number };
+  | { k: "expire"; s: number }
+  /** A read that sets a watch; "events" asks every watch set so far for its first event. */
+  | { k: "watch"; actor: Actor; kind: WatchKind; target: Target }
+  | { k: "events" };
 
 const sessionArb = fc.integer({ min: 0, max: SESSIONS - 1 });
 const actorArb: fc.Arbitrary<Actor> = fc.oneof({ weight: 3, arbitrary: fc.constant("anon" as const) }, { weight: 1, arbitrary: fc.constant("alice" as const) }, { weight: 4, arbitrary: sessionArb });
@@ -96,6 +99,8 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant("inspect" as const), s: sessionArb }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("ping" as const), s: sessionArb }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant("expire" as const), s: sessionArb }) },
+  { weight: 8, arbitrary: fc.record({ k: fc.constant("watch" as const), actor: actorArb, kind: fc.constantFrom<WatchKind>("data", "exists", "children"), target: targetArb }) },
+  { weight: 3, arbitrary: fc.constant({ k: "events" as const }) },
 );
 
 /** A trace of exactly `steps` slots; shrinking empties slots (a slot of null is no step). */
@@ -121,6 +126,8 @@ export interface TraceStats {
   steps: number;
   executed: number;
   expiries: number;
+  /** "events" answers that named an event (not none, unset or gone). */
+  watchEvents: number;
   /** Traces run again after an EnvironmentFailure. */
   environmentRetries: number;
 }
@@ -135,6 +142,15 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
     stats.executed++;
     await t.step(actor, op);
     tree = t.lastReferenceTree;
+  };
+  const watches: { name: string; actor: string }[] = [];
+  // Events change no tree: the trees are not read again after them.
+  const events = async () => {
+    for (const w of watches) {
+      stats.executed++;
+      const r = await t.step(w.actor, { op: "events", name: w.name }, undefined, { tree: false });
+      if (r.event?.startsWith("Node")) stats.watchEvents++;
+    }
   };
   const resolve = (target: Target): string => {
     if (target.kind === "fixed") return abs(target.path);
@@ -241,6 +257,17 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
         await step(who, { op: s.op, path: resolve(s.target) });
         break;
       }
+      case "watch": {
+        const who = actorOf(s.actor);
+        if (who === null) break;
+        const name = `w${watches.length}`;
+        watches.push({ name, actor: who });
+        await step(who, { op: "watch", path: resolve(s.target), kind: s.kind, name });
+        break;
+      }
+      case "events":
+        await events();
+        break;
       case "multiRead":
         await step("anon", { op: "multiRead", ops: [{ op: "getData", path: resolve(s.target) }, { op: "getChildren", path: resolve(s.other) }] });
         break;
@@ -264,6 +291,7 @@ export async function runTrace(t: Lockstep, root: string, trace: (Step | null)[]
       }
     }
   }
+  await events();
 }
 
 /** One ZooKeeper and one etcd, running traces one after another, each under its own root. */

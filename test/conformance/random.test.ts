@@ -45,7 +45,7 @@ it(`${RUNS} random traces of ${STEPS} steps agree with ZooKeeper (seed ${SEED}, 
   const started = Date.now();
   const deadline = TIME_LIMIT_MS === undefined ? undefined : started + TIME_LIMIT_MS;
   let stopped = false;
-  const stats: TraceStats = { traces: 0, steps: 0, executed: 0, expiries: 0, environmentRetries: 0 };
+  const stats: TraceStats = { traces: 0, steps: 0, executed: 0, expiries: 0, watchEvents: 0, environmentRetries: 0 };
   // Sessions time out after a second here: a stalled event loop is reported with the progress.
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
@@ -53,7 +53,7 @@ it(`${RUNS} random traces of ${STEPS} steps agree with ZooKeeper (seed ${SEED}, 
     const min = ((Date.now() - started) / 60_000).toFixed(1);
     const health = `event loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms; ${process.getActiveResourcesInfo().length} handles; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`;
     lag.reset();
-    console.log(`conformance/random: ${min} min, ${stats.traces} traces, ${stats.executed} ops, ${stats.expiries} expiries, ${stats.environmentRetries} reruns (${health})`);
+    console.log(`conformance/random: ${min} min, ${stats.traces} traces, ${stats.executed} ops, ${stats.expiries} expiries, ${stats.watchEvents} watch events, ${stats.environmentRetries} reruns (${health})`);
   }, 60_000);
   const outcomes = await Promise.all(
     lanes.map(async (lane, i) => {
@@ -89,7 +89,7 @@ it(`${RUNS} random traces of ${STEPS} steps agree with ZooKeeper (seed ${SEED}, 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
     `conformance/random: ${stats.traces} traces run of ${RUNS} asked (× ${STEPS} steps; ${stats.executed} ops executed, ` +
-      `${stats.expiries} expiries, ${stats.environmentRetries} reruns after the environment failed) in ${seconds} s on ${LANES} lanes${WORKER ? " (Node and Worker)" : ""}, seed ${SEED}` +
+      `${stats.expiries} expiries, ${stats.watchEvents} watch events, ${stats.environmentRetries} reruns after the environment failed) in ${seconds} s on ${LANES} lanes${WORKER ? " (Node and Worker)" : ""}, seed ${SEED}` +
       `${stopped ? `, stopped at the ${TIME_LIMIT_MS} ms time limit` : ""}`,
   );
   const failures = outcomes.filter((o) => o.details.failed);

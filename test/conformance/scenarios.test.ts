@@ -825,3 +825,191 @@ describe("sync", () => {
     await z.create("/b", { expect: "OK" });
   });
 });
+
+describe("watches", () => {
+  // ZooKeeper's events reach the connection that set the watch; the service's
+  // are asked for with /v1/watch from the read's zxid. Compared: whether a
+  // watch was set, and the type and path of its first event.
+  scenario("each kind of watch gets its first event, and only the kinds it is told of", async (z) => {
+    await z.create("/w", { data: "0" });
+    await z.create("/w/c");
+    await z.watch("d", "data", "/w", { expect: "OK" });
+    await z.watch("e", "exists", "/w", { expect: "OK" });
+    await z.watch("k", "children", "/w", { expect: "OK" });
+    await z.watch("new", "exists", "/nx", { expect: "NONODE" });
+    await z.watch("unset", "data", "/nx", { expect: "NONODE" });
+    await z.watch("kids", "children", "/nx", { expect: "NONODE" });
+    await z.watch("cd", "data", "/w/c", { expect: "OK" });
+    await z.watch("ck", "children", "/w/c", { expect: "OK" });
+    for (const name of ["d", "e", "k", "new", "unset", "kids", "cd", "ck"]) await z.events(name);
+    await z.set("/w", "1", { expect: "OK" });
+    await z.events("d", { event: "NodeDataChanged /w" });
+    await z.events("e", { event: "NodeDataChanged /w" });
+    await z.events("k", { event: "none" });
+    await z.create("/nx", { expect: "OK" });
+    await z.events("new", { event: "NodeCreated /nx" });
+    await z.events("unset", { event: "unset" });
+    await z.create("/w/c2", { expect: "OK" });
+    await z.events("k", { event: "NodeChildrenChanged /w" });
+    await z.del("/w/c", { expect: "OK" });
+    await z.events("cd", { event: "NodeDeleted /w/c" });
+    await z.events("ck", { event: "NodeDeleted /w/c" });
+    // A watch set again after its event sees the next one; the old one keeps its first.
+    await z.watch("d2", "data", "/w", { expect: "OK" });
+    await z.set("/w", "2", { expect: "OK" });
+    await z.events("d2", { event: "NodeDataChanged /w" });
+    await z.del("/w/c2", { expect: "OK" });
+    await z.watch("d3", "data", "/w", { expect: "OK" });
+    await z.del("/w", { expect: "OK" });
+    await z.events("d3", { event: "NodeDeleted /w" });
+    await z.events("d", { event: "NodeDataChanged /w" });
+  });
+
+  scenario("writes that change nothing a watch covers: setACL, failed writes, a child's data, sync", async (z) => {
+    await z.create("/w");
+    await z.create("/w/c");
+    await z.watch("d", "data", "/w", { expect: "OK" });
+    await z.watch("k", "children", "/w", { expect: "OK" });
+    await z.setAcl("/w", OPEN, { expect: "OK" });
+    await z.set("/w", "x", { version: 9, expect: "BADVERSION" });
+    await z.create("/w/c", { expect: "NODEEXISTS" });
+    await z.del("/w", { expect: "NOTEMPTY" });
+    await z.set("/w/c", "x", { expect: "OK" });
+    await z.sync("/w", { expect: "OK" });
+    await z.events("d", { event: "none" });
+    await z.events("k", { event: "none" });
+  });
+
+  scenario("multi: the first event of each watch, in the multi's op order", async (z) => {
+    await z.create("/p");
+    await z.create("/p/c");
+    await z.create("/a");
+    await z.watch("m", "exists", "/m", { expect: "NONODE" });
+    await z.watch("a", "data", "/a", { expect: "OK" });
+    await z.watch("p", "children", "/p", { expect: "OK" });
+    await z.watch("pc", "data", "/p/c", { expect: "OK" });
+    await z.multi(
+      [
+        { op: "create", path: "/m" },
+        { op: "setData", path: "/m", data: "x" },
+        { op: "delete", path: "/a" },
+        { op: "create", path: "/a" },
+        { op: "delete", path: "/p/c" },
+        { op: "delete", path: "/p" },
+      ],
+      { expect: "OK" },
+    );
+    await z.events("m", { event: "NodeCreated /m" });
+    await z.events("a", { event: "NodeDeleted /a" });
+    await z.events("p", { event: "NodeChildrenChanged /p" });
+    await z.events("pc", { event: "NodeDeleted /p/c" });
+    // A child created and deleted in one multi: its parent's children changed.
+    await z.create("/q");
+    await z.watch("q", "children", "/q", { expect: "OK" });
+    await z.multi([{ op: "create", path: "/q/x" }, { op: "delete", path: "/q/x" }], { expect: "OK" });
+    await z.events("q", { event: "NodeChildrenChanged /q" });
+    // Set then deleted, created then deleted, a child come and gone before its parent goes: only
+    // the net effect is stored, yet each watch gets ZooKeeper's first event.
+    await z.create("/s");
+    await z.create("/r");
+    await z.watch("s", "data", "/s", { expect: "OK" });
+    await z.watch("f", "exists", "/f", { expect: "NONODE" });
+    await z.watch("r", "children", "/r", { expect: "OK" });
+    await z.multi(
+      [
+        { op: "setData", path: "/s", data: "x" },
+        { op: "delete", path: "/s" },
+        { op: "create", path: "/f" },
+        { op: "delete", path: "/f" },
+        { op: "create", path: "/r/k" },
+        { op: "delete", path: "/r/k" },
+        { op: "delete", path: "/r" },
+      ],
+      { expect: "OK" },
+    );
+    await z.events("s", { event: "NodeDataChanged /s" });
+    await z.events("f", { event: "NodeCreated /f" });
+    await z.events("r", { event: "NodeChildrenChanged /r" });
+    // A failed multi changes nothing.
+    await z.watch("q2", "children", "/q", { expect: "OK" });
+    await z.multi([{ op: "create", path: "/q/y" }, { op: "delete", path: "/nope" }], { expect: "NONODE" });
+    await z.events("q2", { event: "none" });
+  });
+
+  scenario("ephemeral expiry and close: NodeDeleted for the node, NodeChildrenChanged for its parent", async (z) => {
+    await z.create("/e");
+    await z.open("s1", { timeoutMs: 1000 });
+    await z.open("s2", { timeoutMs: 10_000 });
+    await z.create("/e/x", { as: "s1", mode: "ephemeral", expect: "OK" });
+    await z.create("/e/y", { as: "s2", mode: "ephemeral", expect: "OK" });
+    await z.watch("x", "data", "/e/x", { expect: "OK" });
+    await z.watch("e", "children", "/e", { expect: "OK" });
+    await z.expire("s1", { tree: false });
+    await z.events("x", { event: "NodeDeleted /e/x" });
+    await z.events("e", { event: "NodeChildrenChanged /e" });
+    await z.watch("y", "exists", "/e/y", { expect: "OK" });
+    await z.watch("e2", "children", "/e", { expect: "OK" });
+    await z.close("s2", { expect: "OK" });
+    await z.events("y", { event: "NodeDeleted /e/y" });
+    await z.events("e2", { event: "NodeChildrenChanged /e" });
+  });
+
+  scenario("a session's watches end with it", async (z) => {
+    await z.create("/w");
+    await z.open("s1", { timeoutMs: 10_000 });
+    await z.watch("d", "data", "/w", { as: "s1", expect: "OK" });
+    await z.set("/w", "x", { expect: "OK" });
+    await z.events("d", { as: "s1", event: "NodeDataChanged /w" });
+    await z.watch("d2", "data", "/w", { as: "s1", expect: "OK" });
+    await z.close("s1", { expect: "OK" });
+    await z.events("d2", { as: "s1", expect: "SESSIONEXPIRED" });
+    await z.watch("d3", "data", "/w", { as: "s1", expect: "SESSIONEXPIRED" });
+    await z.open("s1", { timeoutMs: 10_000 });
+    await z.events("d2", { as: "s1", event: "gone" });
+    await z.events("d3", { as: "s1", event: "gone" });
+  });
+
+  scenario("READ: needed to set data and children watches, and (3.8.4+) to be told of any event", async (z) => {
+    await z.create("/secret", { acl: [{ perms: "wa", scheme: "world", id: "anyone" }] });
+    await z.watch("d", "data", "/secret", { expect: "NOAUTH" });
+    await z.watch("k", "children", "/secret", { expect: "NOAUTH" });
+    await z.watch("e", "exists", "/secret", { expect: "OK" });
+    await z.watch("hidden", "exists", "/hidden", { expect: "NONODE" });
+    // The events happen, but a watcher without READ on the node then is not told: its watch is spent.
+    await z.set("/secret", "x", { expect: "OK" });
+    await z.create("/hidden", { acl: [{ perms: "w", scheme: "world", id: "anyone" }], expect: "OK" });
+    await z.setAcl("/secret", OPEN, { expect: "OK" });
+    await z.set("/secret", "y", { expect: "OK" });
+    await z.events("d", { event: "unset" });
+    await z.events("k", { event: "unset" });
+    await z.events("e", { event: "none" });
+    await z.events("hidden", { event: "none" });
+    await z.watch("e2", "exists", "/secret", { expect: "OK" });
+    await z.set("/secret", "z", { expect: "OK" });
+    await z.events("e2", { event: "NodeDataChanged /secret" });
+  });
+});
+
+describe("watches and the reaper", () => {
+  scenario(
+    "a reaped container fires NodeDeleted and its parent's NodeChildrenChanged",
+    async (z) => {
+      await z.create("/p");
+      await z.multi(
+        [
+          { op: "create", path: "/p/c", mode: "container" },
+          { op: "create", path: "/p/c/kid" },
+        ],
+        { expect: "OK" },
+      );
+      await z.watch("c", "exists", "/p/c", { expect: "OK" });
+      await z.watch("p", "children", "/p", { expect: "OK" });
+      // Its trees are not read: the reaper may already run.
+      await z.multi([{ op: "delete", path: "/p/c/kid" }], { expect: "OK", tree: false });
+      await z.reap();
+      await z.events("c", { event: "NodeDeleted /p/c" });
+      await z.events("p", { event: "NodeChildrenChanged /p" });
+    },
+    { reaperMs: 500, timeout: 90_000 },
+  );
+});

@@ -2,7 +2,7 @@
 // Node or as the Worker under workerd. Every op is one HTTP request, as a
 // client of the API would send it; sessions are kept alive by pings, and
 // "expire" simply stops pinging.
-import { expectedStatus, bytesOf, type Acl, type MultiOp, type Op } from "./ops.js";
+import { expectedStatus, bytesOf, WATCH_READ, watchIsSet, type Acl, type MultiOp, type Op, type WatchKind } from "./ops.js";
 import { b64, Frame, type NAcl, type NMultiResult, type NNode, type NReadResult, type NResult, type NSnapshot, type NStat, type RawStat } from "./normalize.js";
 import { EXPIRY_DEADLINE_MS, sleep, type Anonymous, type Side } from "./side.js";
 
@@ -57,6 +57,15 @@ interface Session {
   pinger?: NodeJS.Timeout;
 }
 
+/** A watch: the read that set it (its ZK-Zxid) and the session it was read in. */
+interface Watch {
+  kind: WatchKind;
+  path: string;
+  zxid: bigint | null;
+  session?: string;
+  set: boolean;
+}
+
 const basic = (auth: string) => `Basic ${Buffer.from(auth).toString("base64")}`;
 
 export function urlPath(prefix: string, path: string): string {
@@ -97,6 +106,7 @@ export class ServiceSide implements Side {
   private readonly anonymous = new Map<string, Anonymous>();
   private readonly sessions = new Map<string, Session>();
   private readonly problems: string[] = [];
+  private readonly watches = new Map<string, Watch>();
 
   /** `reap`: runs the service's scheduled job once (it removes empty containers and expired TTL nodes). */
   private readonly http: HttpTarget;
@@ -268,6 +278,27 @@ export class ServiceSide implements Side {
       }
       case "sync":
         return this.outcome(await h.request("POST", urlPath("/v1/sync", op.path), { headers }), "sync");
+      case "watch": {
+        const out = await this.run(actor, { op: WATCH_READ[op.kind], path: op.path });
+        const zxid = out.zxid === null ? null : this.frame.base + BigInt(out.zxid);
+        this.watches.set(op.name, { kind: op.kind, path: op.path, zxid, session: session?.id, set: watchIsSet(op.kind, out.code) });
+        return out;
+      }
+      case "events": {
+        const w = this.watches.get(op.name);
+        if (!w) throw new Error(`events: no watch named ${op.name}`);
+        // A session that is not live is refused (410) before anything else.
+        const live = session === undefined || session.state === "live";
+        // ZooKeeper forgets a session's watches with it; this side is only told so.
+        if (live && w.session !== session?.id) return { code: "OK", zxid: await this.lastZxid(), event: "gone" };
+        if (live && (!w.set || w.zxid === null)) return { code: "OK", zxid: await this.lastZxid(), event: w.set ? "BAD: the read had no ZK-Zxid" : "unset" };
+        // Events already in history are answered at once; 1 ms only bounds the wait for new ones.
+        const r = await h.request("GET", `${urlPath("/v1/watch", w.path)}?type=${w.kind}${w.zxid === null ? "" : `&zxid=${w.zxid}`}&timeoutMs=1`, { headers });
+        if (r.status === 204) return { code: "OK", zxid: r.zxid === null ? null : this.frame.zxid(r.zxid), event: "none" };
+        const out = this.outcome(r, "events");
+        if (out.code === "OK") out.event = `${r.body.type} ${r.body.path}`;
+        return out;
+      }
       case "multi": {
         const r = await h.request("POST", "/v1/multi", { json: { ops: op.ops.map(multiOpJson) }, headers });
         const ok = r.status >= 200 && r.status < 300;

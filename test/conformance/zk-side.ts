@@ -2,11 +2,28 @@
 // protocol, plus the checks ZooKeeper's Java client makes before it sends a
 // request (API.md follows the Java client there: a bad path, an empty ACL list,
 // a bad TTL, an op on a closed or expired session are refused without a zxid).
-import { bitsToPerms, bytesOf, isEphemeral, isSequential, isTtl, javaPathProblem, javaTtlProblem, MODE_FLAGS, permsToBits, type Acl, type Mode, type MultiOp, type Op } from "./ops.js";
+import {
+  bitsToPerms,
+  bytesOf,
+  isEphemeral,
+  isSequential,
+  isTtl,
+  javaPathProblem,
+  javaTtlProblem,
+  MODE_FLAGS,
+  permsToBits,
+  WATCH_READ,
+  watchIsSet,
+  type Acl,
+  type Mode,
+  type MultiOp,
+  type Op,
+  type WatchKind,
+} from "./ops.js";
 import { b64, Frame, type NAcl, type NMultiResult, type NNode, type NReadResult, type NResult, type NSnapshot, type NStat, type RawStat } from "./normalize.js";
 import { EXPIRY_DEADLINE_MS, sleep, type Anonymous, type Side } from "./side.js";
 import { fourLetterWord } from "../support/zookeeper-server.js";
-import { errName, OP, OPEN_ACL, ZkWire, type WireAcl, type WireMultiOp, type WireStat } from "./zk-wire.js";
+import { errName, EVENT_TYPES, OP, OPEN_ACL, ZkWire, type WireAcl, type WireMultiOp, type WireStat } from "./zk-wire.js";
 
 interface Session {
   label: string;
@@ -14,6 +31,22 @@ interface Session {
   owner: string;
   state: "live" | "closed" | "expired";
 }
+
+/** A watch set by a read: on its connection, from the notifications after that read's reply. */
+interface Watch {
+  wire: ZkWire;
+  kind: WatchKind;
+  path: string;
+  from: number;
+  set: boolean;
+}
+
+/** The events each kind of watch is told of (ZooKeeper 3.8's WatchManager and the client's materialize). */
+const TRIGGERS: Record<WatchKind, string[]> = {
+  data: ["NodeDataChanged", "NodeDeleted"],
+  exists: ["NodeCreated", "NodeDataChanged", "NodeDeleted"],
+  children: ["NodeChildrenChanged", "NodeDeleted"],
+};
 
 /** Anonymous actors' sessions ask for the longest timeout; the server clamps it. */
 const ANONYMOUS_TIMEOUT_MS = 60_000;
@@ -37,6 +70,7 @@ export class ZkSide implements Side {
   private readonly anonymous = new Map<string, ZkWire>();
   private readonly sessions = new Map<string, Session>();
   private readonly problems: string[] = [];
+  private readonly watches = new Map<string, Watch>();
 
   /** `reaperMs`: the server's znode.container.checkIntervalMs, when the scenario lets its reaper run. */
   constructor(
@@ -114,6 +148,7 @@ export class ZkSide implements Side {
       if (op.op === "close" || op.op === "ping" || op.op === "inspect") return this.deadSession(session);
       if (op.op === "expire") throw new Error(`expire: session ${session.owner} is already ${session.state}`);
       // The Java client of a closed or expired session answers every request itself.
+      if (op.op === "watch") this.watches.set(op.name, { wire, kind: op.kind, path: op.path, from: 0, set: false });
       return this.refused("SESSIONEXPIRED");
     }
     const owner = session?.owner ?? `anonymous ${actorName}`;
@@ -148,23 +183,25 @@ export class ZkSide implements Side {
         if (r.err !== 0) return { code: errName(r.err), zxid: this.frame.zxid(r.zxid) };
         return { code: "OK", zxid: this.frame.zxid(r.zxid), path: r.path, stat: this.stat(r.stat!, r.path!) };
       }
-      case "getData": {
-        if (javaPathProblem(op.path) !== null) return this.refused("BADARGUMENTS");
-        const r = await wire.getData(op.path);
-        if (r.err !== 0) return { code: errName(r.err), zxid: this.frame.zxid(r.zxid) };
-        return { code: "OK", zxid: this.frame.zxid(r.zxid), data: b64(r.data), stat: this.stat(r.stat!, op.path) };
+      case "getData":
+      case "exists":
+      case "getChildren":
+        return (await this.read(wire, op.op, op.path, false)).result;
+      case "watch": {
+        const { result, notificationsBefore } = await this.read(wire, WATCH_READ[op.kind], op.path, true);
+        this.watches.set(op.name, { wire, kind: op.kind, path: op.path, from: notificationsBefore, set: watchIsSet(op.kind, result.code) });
+        return result;
       }
-      case "exists": {
-        if (javaPathProblem(op.path) !== null) return this.refused("BADARGUMENTS");
-        const r = await wire.exists(op.path);
-        if (r.err !== 0) return { code: errName(r.err), zxid: this.frame.zxid(r.zxid) };
-        return { code: "OK", zxid: this.frame.zxid(r.zxid), stat: this.stat(r.stat!, op.path) };
-      }
-      case "getChildren": {
-        if (javaPathProblem(op.path) !== null) return this.refused("BADARGUMENTS");
-        const r = await wire.getChildren2(op.path);
-        if (r.err !== 0) return { code: errName(r.err), zxid: this.frame.zxid(r.zxid) };
-        return { code: "OK", zxid: this.frame.zxid(r.zxid), children: [...r.children!].sort(), stat: this.stat(r.stat!, op.path) };
+      case "events": {
+        const w = this.watches.get(op.name);
+        if (!w) throw new Error(`events: no watch named ${op.name}`);
+        // Set by an earlier session of this actor: its connection, and its watches, are gone.
+        if (w.wire !== wire) return { code: "OK", zxid: await this.lastZxid(), event: "gone" };
+        if (!w.set) return { code: "OK", zxid: await this.lastZxid(), event: "unset" };
+        // A round trip on the watcher's own connection: the notifications of every txn applied before it precede its reply.
+        await wire.exists("/");
+        const n = wire.notifications.slice(w.from).find((x) => x.path === w.path && TRIGGERS[w.kind].includes(EVENT_TYPES[x.type] ?? ""));
+        return { code: "OK", zxid: await this.lastZxid(), event: n ? `${EVENT_TYPES[n.type]} ${n.path}` : "none" };
       }
       case "setData": {
         if (javaPathProblem(op.path) !== null) return this.refused("BADARGUMENTS");
@@ -217,6 +254,27 @@ export class ZkSide implements Side {
         return { code: "OK", zxid: this.frame.zxid(r.zxid), results };
       }
     }
+  }
+
+  /** getData, exists or getChildren(2), with ZooKeeper's watch flag. */
+  private async read(wire: ZkWire, op: "getData" | "exists" | "getChildren", path: string, watch: boolean): Promise<{ result: NResult; notificationsBefore: number }> {
+    if (javaPathProblem(path) !== null) return { result: await this.refused("BADARGUMENTS"), notificationsBefore: 0 };
+    if (op === "getData") {
+      const r = await wire.getData(path, watch);
+      const result: NResult = { code: errName(r.err), zxid: this.frame.zxid(r.zxid) };
+      if (r.err === 0) Object.assign(result, { data: b64(r.data), stat: this.stat(r.stat!, path) });
+      return { result, notificationsBefore: r.notificationsBefore };
+    }
+    if (op === "getChildren") {
+      const r = await wire.getChildren2(path, watch);
+      const result: NResult = { code: errName(r.err), zxid: this.frame.zxid(r.zxid) };
+      if (r.err === 0) Object.assign(result, { children: [...r.children!].sort(), stat: this.stat(r.stat!, path) });
+      return { result, notificationsBefore: r.notificationsBefore };
+    }
+    const r = await wire.exists(path, watch);
+    const result: NResult = { code: errName(r.err), zxid: this.frame.zxid(r.zxid) };
+    if (r.err === 0) result.stat = this.stat(r.stat!, path);
+    return { result, notificationsBefore: r.notificationsBefore };
   }
 
   private async open(label: string, timeoutMs: number, auth?: string): Promise<NResult> {

@@ -203,6 +203,8 @@ export interface Reply {
   zxid: bigint;
   err: number;
   r: Reader;
+  /** Notifications that arrived before this reply: a watch this request sets fires only after it. */
+  notificationsBefore: number;
 }
 
 export type WireMultiOp =
@@ -242,7 +244,21 @@ export interface ConnectOptions {
   ping?: boolean;
 }
 
+/** A watch notification as the server sent it (WatcherEvent, reply xid −1). */
+export interface WireNotification {
+  type: number;
+  state: number;
+  path: string;
+  /** The reply header's zxid. */
+  zxid: bigint;
+}
+
+/** ZooKeeper's Watcher.Event.EventType codes. */
+export const EVENT_TYPES: Record<number, string> = { 1: "NodeCreated", 2: "NodeDeleted", 3: "NodeDataChanged", 4: "NodeChildrenChanged" };
+
 export class ZkWire {
+  /** Every watch notification received, in order. */
+  readonly notifications: WireNotification[] = [];
   sessionId = 0n;
   passwd: Buffer = Buffer.alloc(16);
   timeoutMs = 0;
@@ -307,11 +323,14 @@ export class ZkWire {
           const xid = r.int();
           const zxid = r.long();
           const err = r.int();
-          if (xid === -1) continue; // a watch notification: the harness sets no watches
+          if (xid === -1) {
+            z.notifications.push({ type: r.int(), state: r.int(), path: r.str() ?? "", zxid });
+            continue;
+          }
           const queue = z.pending.get(xid);
           const p = queue?.shift();
           if (queue?.length === 0) z.pending.delete(xid);
-          p?.resolve({ zxid, err, r });
+          p?.resolve({ zxid, err, r, notificationsBefore: z.notifications.length });
         }
       });
       sock.on("error", (e) => {
@@ -394,14 +413,14 @@ export class ZkWire {
     return this.call(OP.delete, new Writer().str(path).int(version).done());
   }
 
-  async exists(path: string): Promise<Reply & { stat?: WireStat }> {
-    const res: Reply & { stat?: WireStat } = await this.call(OP.exists, new Writer().str(path).bool(false).done());
+  async exists(path: string, watch = false): Promise<Reply & { stat?: WireStat }> {
+    const res: Reply & { stat?: WireStat } = await this.call(OP.exists, new Writer().str(path).bool(watch).done());
     if (res.err === 0) res.stat = res.r.stat();
     return res;
   }
 
-  async getData(path: string): Promise<Reply & { data?: Buffer | null; stat?: WireStat }> {
-    const res: Reply & { data?: Buffer | null; stat?: WireStat } = await this.call(OP.getData, new Writer().str(path).bool(false).done());
+  async getData(path: string, watch = false): Promise<Reply & { data?: Buffer | null; stat?: WireStat }> {
+    const res: Reply & { data?: Buffer | null; stat?: WireStat } = await this.call(OP.getData, new Writer().str(path).bool(watch).done());
     if (res.err === 0) {
       res.data = res.r.buf();
       res.stat = res.r.stat();
@@ -430,8 +449,8 @@ export class ZkWire {
     return res;
   }
 
-  async getChildren2(path: string): Promise<Reply & { children?: string[]; stat?: WireStat }> {
-    const res: Reply & { children?: string[]; stat?: WireStat } = await this.call(OP.getChildren2, new Writer().str(path).bool(false).done());
+  async getChildren2(path: string, watch = false): Promise<Reply & { children?: string[]; stat?: WireStat }> {
+    const res: Reply & { children?: string[]; stat?: WireStat } = await this.call(OP.getChildren2, new Writer().str(path).bool(watch).done());
     if (res.err === 0) {
       res.children = res.r.strings();
       res.stat = res.r.stat();
