@@ -1,44 +1,65 @@
-// The watch events a ZooKeeper txn fires (DataTree's triggerWatch calls), op by
-// op. A multi stores only its net effect, which can hide the first event a
-// watch would get (a node set and then deleted looks deleted), so a multi
-// records the first event of each znode it touched (keys.ts: m/events) and a
-// watch reads that record at the multi's revision.
+// The watch events a ZooKeeper txn fires, in DataTree's order. A multi stores
+// only its net effect, which can hide events (a node set and then deleted
+// looks deleted; one created and deleted left no trace), so a txn of several
+// ops records the events it fired (keys.ts: m/events), and watches read that
+// record at its revision. A txn of one op needs no record: its effect is its
+// event.
 import { parentOf } from "./path.js";
 import type { WriteResult } from "./plan.js";
 
 export type EventType = "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged";
 
-/** Per watch table (data watches, set by getData and exists; child watches, by getChildren): path → first event. */
-export interface FirstEvents {
-  data: Record<string, EventType>;
-  children: Record<string, EventType>;
+/**
+ * ZooKeeper keeps data watches (set by getData and exists) and child watches
+ * (getChildren) apart; a deletion fires both, and a watcher set in both hears
+ * it once.
+ */
+export type WatchTable = "data" | "child" | "both";
+
+export interface Fired {
+  table: WatchTable;
+  type: EventType;
+  path: string;
 }
 
-export function firstEvents(results: WriteResult[]): FirstEvents {
-  const out: FirstEvents = { data: {}, children: {} };
-  const fire = (table: Record<string, EventType>, path: string, type: EventType) => {
-    if (!(path in table)) table[path] = type;
-  };
-  for (const r of results) {
+export function created(path: string): Fired[] {
+  return [
+    { table: "data", type: "NodeCreated", path },
+    { table: "child", type: "NodeChildrenChanged", path: parentOf(path) },
+  ];
+}
+
+export function deleted(path: string): Fired[] {
+  return [
+    { table: "both", type: "NodeDeleted", path },
+    { table: "child", type: "NodeChildrenChanged", path: parentOf(path) },
+  ];
+}
+
+export function dataChanged(path: string): Fired[] {
+  return [{ table: "data", type: "NodeDataChanged", path }];
+}
+
+/** The events of a txn's ops, in op order. */
+export function firedBy(results: WriteResult[]): Fired[] {
+  return results.flatMap((r): Fired[] => {
     switch (r.op) {
       case "create":
-        fire(out.data, r.path, "NodeCreated");
-        fire(out.children, parentOf(r.path), "NodeChildrenChanged");
-        break;
+        return created(r.path);
       case "delete":
       case "reapEphemeral":
       case "deleteContainer":
-        fire(out.data, r.path, "NodeDeleted");
-        fire(out.children, r.path, "NodeDeleted");
-        fire(out.children, parentOf(r.path), "NodeChildrenChanged");
-        break;
+        return deleted(r.path);
       case "setData":
-        fire(out.data, r.path, "NodeDataChanged");
-        break;
+        return dataChanged(r.path);
       case "check":
       case "setACL":
-        break;
+        return [];
     }
-  }
-  return out;
+  });
+}
+
+/** The first event that a watch set in `table` on `path` hears, if any. */
+export function firstIn(fired: Fired[], table: "data" | "child", path: string): EventType | undefined {
+  return fired.find((f) => f.path === path && (f.table === table || f.table === "both"))?.type;
 }

@@ -16,8 +16,8 @@
 //                     its value counts the non-ZooKeeper writes since (the zxid offset)
 //   m/txn             written by a ZooKeeper txn that changes nothing else (an error
 //                     txn, a multi of checks), so it still spends a zxid
-//   m/events          written by a txn of several ops: the first watch event of each
-//                     znode it touched (events.ts), read at that txn's revision
+//   m/events          written by a txn of several ops: the watch events it fired
+//                     (events.ts), read at that txn's revision
 //
 // Node keys carry the depth so that the direct children of a znode are one
 // contiguous prefix: listing and counting children is a single range (ekeys and
@@ -84,6 +84,24 @@ export class Keys {
 
   allNodes(): Range {
     return this.range("n/");
+  }
+
+  /** Path of a znode from its node key, or null for a key of another kind. */
+  nodePath(key: string): string | null {
+    const head = `${this.prefix}n/`;
+    return key.startsWith(head) ? key.slice(head.length).replace(/^\d+/, "") : null;
+  }
+
+  /** Path of a znode from its ACL key, or null for a key of another kind. */
+  aclPath(key: string): string | null {
+    const head = `${this.prefix}a`;
+    return key.startsWith(head) ? key.slice(head.length) : null;
+  }
+
+  /** Every key of this tree: one etcd watch over it sees its revisions in order. */
+  all(): Range {
+    // etcd reads a range end of "\0" as "every key from key on".
+    return this.prefix === "" ? { key: "\0", rangeEnd: "\0" } : { key: this.prefix, rangeEnd: prefixEnd(this.prefix) };
   }
 
   creations(path: string): string {

@@ -19,7 +19,7 @@ export function counting(etcd: Etcd): Etcd & { calls: number } {
     leaseRevoke: (...a: Parameters<Etcd["leaseRevoke"]>) => (counted.calls++, etcd.leaseRevoke(...a)),
     leaseTimeToLive: (...a: Parameters<Etcd["leaseTimeToLive"]>) => (counted.calls++, etcd.leaseTimeToLive(...a)),
     compact: (...a: Parameters<Etcd["compact"]>) => (counted.calls++, etcd.compact(...a)),
-    nextChange: (...a: Parameters<Etcd["nextChange"]>) => (counted.calls++, etcd.nextChange(...a)),
+    watch: (...a: Parameters<Etcd["watch"]>) => (counted.calls++, etcd.watch(...a)),
     roundTrips: () => etcd.roundTrips(),
     close: () => etcd.close(),
   };

@@ -6,7 +6,7 @@
 // alongside). A later write of the same key spells earlier zxids out.
 import type { Bytes, KeyValue } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
-import type { FirstEvents } from "./events.js";
+import type { Fired } from "./events.js";
 
 export type NodeKind = "persistent" | "ephemeral" | "container" | "ttl";
 
@@ -131,13 +131,12 @@ export function decodeAcl(value: Bytes): AclRecord {
   return { acl: h.acl, aversion: h.av };
 }
 
-export function encodeEvents(r: FirstEvents): Bytes {
-  return json({ d: r.data, c: r.children });
+export function encodeEvents(fired: Fired[]): Bytes {
+  return json(fired.map((f) => [f.table, f.type, f.path]));
 }
 
-export function decodeEvents(value: Bytes): FirstEvents {
-  const h = JSON.parse(decoder.decode(value));
-  return { data: h.d ?? {}, children: h.c ?? {} };
+export function decodeEvents(value: Bytes): Fired[] {
+  return (JSON.parse(decoder.decode(value)) as [Fired["table"], Fired["type"], string][]).map(([table, type, path]) => ({ table, type, path }));
 }
 
 /** The key layout these records describe (keys.ts); a tree written in another is refused. */

@@ -7,7 +7,7 @@ import type { Compare, RequestOp } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { parentOf } from "./path.js";
 import { NeedPaths, plan, isSequential, type Change, type Part, type Plan, type WriteOp, type WriteResult } from "./plan.js";
-import { firstEvents } from "./events.js";
+import { firedBy } from "./events.js";
 import { encodeAcl, encodeCounter, encodeElistEntry, encodeEvents, encodeNode } from "./records.js";
 import { normalize, planRead, read, type ReadSet, type Snapshot } from "./snapshot.js";
 
@@ -72,8 +72,8 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
     const compare = guards(ctx, snap, decided, opts, session);
     const success = decided.ok ? writes(ctx, snap, decided.changes, opts) : [];
     // Several ops: the net change can hide the first event of a watch (events.ts).
-    const events = decided.ok && list.length > 1 ? firstEvents(decided.results) : null;
-    if (events && Object.keys(events.data).length > 0) success.push({ put: { key: ctx.keys.events(), value: encodeEvents(events) } });
+    const fired = decided.ok && list.length > 1 ? firedBy(decided.results) : [];
+    if (fired.length > 0) success.push({ put: { key: ctx.keys.events(), value: encodeEvents(fired) } });
     // A txn that changes nothing (failed ops, a multi of checks) still spends a zxid.
     if (success.length === 0) success.push({ put: { key: ctx.keys.txnMarker(), value: new Uint8Array() } });
     // The failure branch re-reads what this attempt saw and assumed; a later

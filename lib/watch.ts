@@ -11,10 +11,10 @@
 // polls, and a zxid older than the compacted history is WATCHEXPIRED.
 import { checkAcl, granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
-import { EtcdCompactedError, type KeyValue, type RequestOp, type WatchRange } from "./etcd/types.js";
+import { EtcdCompactedError, nextChange, type KeyValue, type RequestOp, type WatchRange } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { parentOf, validatePath } from "./path.js";
-import type { EventType } from "./events.js";
+import { firstIn, type EventType } from "./events.js";
 import { decodeAcl, decodeEvents, offsetOf } from "./records.js";
 import { bootstrap } from "./bootstrap.js";
 
@@ -167,7 +167,7 @@ async function readLineage(ctx: Ctx, path: string, revisions: bigint[]): Promise
   return revisions.map((revision, i) => ({
     creations: kvs[3 * i]![0] ?? null,
     node: kvs[3 * i + 1]!.length > 0,
-    fleeting: recordedAt(kvs[3 * i + 2]![0], revision)?.data[path] === "NodeCreated",
+    fleeting: firstIn(recordedAt(kvs[3 * i + 2]![0], revision) ?? [], "data", path) === "NodeCreated",
   }));
 }
 
@@ -204,23 +204,32 @@ async function firstCreation(ctx: Ctx, path: string, lo: bigint, hi: bigint): Pr
 }
 
 /**
- * The watched state as of zxid `since` (the newest revision with that zxid),
- * and the node's ACL key then.
+ * The newest revision whose zxid is `since`, read with `read` (which reports
+ * the base key at the revision it read). zxid(r) = r − offset(r), and the
+ * offset only grows: start from today's offset and step back while the
+ * offset then was smaller.
  */
-async function stateAtZxid(ctx: Ctx, path: string, type: WatchType, since: bigint, now: State): Promise<{ state: State; acl: KeyValue | null }> {
-  // zxid(r) = r − offset(r), and the offset only grows: start from today's
-  // offset and step back while the offset then was smaller.
-  let revision = since + offsetOf(now.base);
+export async function atZxid<T>(since: bigint, nowBase: KeyValue, read: (revision: bigint) => Promise<{ base: KeyValue; value: T }>): Promise<{ revision: bigint; value: T }> {
+  let revision = since + offsetOf(nowBase);
   for (;;) {
-    const read = await readStates(ctx, path, type, [revision], [{ range: { key: ctx.keys.acl(path), revision } }]);
-    const state = read.states[0]!;
-    const next = since + offsetOf(state.base);
-    if (next === revision) return { state, acl: read.extra[0]![0] ?? null };
+    const { base, value } = await read(revision);
+    const next = since + offsetOf(base);
+    if (next === revision) return { revision, value };
     revision = next;
   }
 }
 
-/** The first events a multi recorded, if the txn at `revision` was one (events.ts). */
+/** The watched state as of zxid `since`, and the node's ACL key then. */
+async function stateAtZxid(ctx: Ctx, path: string, type: WatchType, since: bigint, now: State): Promise<{ state: State; acl: KeyValue | null }> {
+  const { value } = await atZxid(since, now.base, async (revision) => {
+    const read = await readStates(ctx, path, type, [revision], [{ range: { key: ctx.keys.acl(path), revision } }]);
+    const state = read.states[0]!;
+    return { base: state.base, value: { state, acl: read.extra[0]![0] ?? null } };
+  });
+  return value;
+}
+
+/** The events a multi recorded, if the txn at `revision` was one (events.ts). */
 function recordedAt(kv: KeyValue | undefined, revision: bigint) {
   return kv !== undefined && kv.modRevision === revision ? decodeEvents(kv.value) : null;
 }
@@ -247,7 +256,7 @@ async function firstEvent(ctx: Ctx, path: string, type: WatchType, from: State, 
     });
   const [events, aclAt, aclBefore] = res.responses.map((r) => ("range" in r ? r.range.kvs[0] : undefined));
   const recorded = recordedAt(events, at.revision);
-  const kind = (type === "children" ? recorded?.children[path] : recorded?.data[path]) ?? eventType(type, from, at);
+  const kind = (recorded && firstIn(recorded, type === "children" ? "child" : "data", path)) ?? eventType(type, from, at);
   const acl = kind === "NodeDeleted" || at.node === null ? aclBefore : aclAt;
   const told = acl === undefined || granted(decodeAcl(acl.value).acl, PERMS.READ, ctx.caller.ids);
   return { event: { type: kind, path, zxid: zxidOf(at) }, told };
@@ -261,7 +270,7 @@ function aborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-function expiredWatch(path: string): ZkError {
+export function expiredWatch(path: string): ZkError {
   return new ZkError("WATCHEXPIRED", "etcd has compacted the history this watch needs: read again and watch from that read's zxid", path);
 }
 
@@ -319,7 +328,7 @@ export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: 
       return null;
     }
     lo = now.revision;
-    const woken = await ctx.etcd.nextChange(watchRanges(ctx, path, type), now.revision + 1n, signal);
+    const woken = await nextChange(ctx.etcd, watchRanges(ctx, path, type), now.revision + 1n, signal);
     if (woken === null) return null;
     now = (await readStates(ctx, path, type, [0n])).states[0]!;
     ctx.sawZxid(zxidOf(now));

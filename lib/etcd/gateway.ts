@@ -16,6 +16,7 @@ import {
   type RoundTripKind,
   type TxnRequest,
   type TxnResponse,
+  type Change,
   type WatchRange,
 } from "./types.js";
 
@@ -138,15 +139,19 @@ export function toWireTxn<B>(req: TxnRequest, bytes: BytesCodec<B>): WireTxnRequ
   };
 }
 
-export function fromWireTxn<B>(res: WireTxnResponse<B>, bytes: BytesCodec<B>): TxnResponse {
-  const keyValue = (kv: WireKeyValue<B>): KeyValue => ({
+function keyValueOf<B>(kv: WireKeyValue<B>, bytes: BytesCodec<B>): KeyValue {
+  return {
     key: utf8Decoder.decode(bytes.decode(kv.key)),
     value: bytes.decode(kv.value),
     createRevision: int64(kv.create_revision),
     modRevision: int64(kv.mod_revision),
     version: int64(kv.version),
     lease: int64(kv.lease),
-  });
+  };
+}
+
+export function fromWireTxn<B>(res: WireTxnResponse<B>, bytes: BytesCodec<B>): TxnResponse {
+  const keyValue = (kv: WireKeyValue<B>): KeyValue => keyValueOf(kv, bytes);
 
   const op = (o: WireResponseOp<B>): ResponseOp => {
     if (o.response_range) {
@@ -179,7 +184,13 @@ export interface WireWatchResponse {
   canceled?: boolean | null;
   compact_revision?: Int64 | null;
   cancel_reason?: string | null;
-  events?: { kv?: { mod_revision?: Int64 } | null }[] | null;
+  events?: WireEvent<unknown>[] | null;
+}
+
+interface WireEvent<B> {
+  /** PUT is 0 and left out by the gateway; DELETE is "DELETE" there, "Delete" in the etcd3 package. */
+  type?: string | number | null;
+  kv?: WireKeyValue<B> | null;
 }
 
 export function toWireWatchCreate<B>(range: WatchRange, fromRevision: bigint, bytes: BytesCodec<B>): WireWatchCreate<B> {
@@ -193,22 +204,44 @@ export function toWireWatchCreate<B>(range: WatchRange, fromRevision: bigint, by
   };
 }
 
-/**
- * The revision of the first change a watch response reports, or null when it
- * reports none (a "created" answer). Throws when etcd canceled the watch.
- */
-export function firstChangeOf(res: WireWatchResponse): bigint | null {
+/** The changes a watch response reports (none for a "created" answer). Throws when etcd canceled the watch. */
+export function changesOf<B>(res: WireWatchResponse, bytes: BytesCodec<B>): Change[] {
   if (res.canceled) {
     if (int64(res.compact_revision) > 0n) throw new EtcdCompactedError(`${COMPACTED}: history starts after revision ${res.compact_revision}`);
     throw new EndpointFailure(`etcd canceled the watch: ${res.cancel_reason || "no reason given"}`, false);
   }
-  let first: bigint | null = null;
-  for (const event of res.events ?? []) {
-    // A delete event's kv carries the revision of the deletion.
-    const revision = int64(event.kv?.mod_revision);
-    if (first === null || revision < first) first = revision;
+  return (res.events ?? []).map((e) => {
+    const kind = e.type === 1 || (typeof e.type === "string" && e.type.toUpperCase() === "DELETE") ? "delete" : "put";
+    return { kind, kv: keyValueOf((e.kv ?? {}) as WireKeyValue<B>, bytes) };
+  });
+}
+
+/**
+ * A watch over several endpoints: when one fails, the next takes over from the
+ * revision after the last change seen. Gives up (EtcdUnavailableError) when
+ * every endpoint failed in a row.
+ */
+export async function* failoverWatch(
+  count: number,
+  open: (endpoint: number, fromRevision: bigint) => AsyncIterable<Change[]>,
+  fromRevision: bigint,
+): AsyncGenerator<Change[]> {
+  let failures: string[] = [];
+  // One more try than endpoints: a lone endpoint gets a second (an expired auth token is renewed so).
+  for (let i = 0; failures.length <= count; i = (i + 1) % count) {
+    try {
+      for await (const batch of open(i, fromRevision)) {
+        failures = [];
+        yield batch;
+        fromRevision = batch[batch.length - 1]!.kv.modRevision + 1n;
+      }
+      return;
+    } catch (e) {
+      if (!(e instanceof EndpointFailure)) throw e;
+      failures.push(e.message);
+    }
   }
-  return first;
+  throw new EtcdUnavailableError(`no etcd endpoint kept a watch: ${failures.join("; ")}`);
 }
 
 // ---- Errors and failover ----
@@ -453,19 +486,20 @@ export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
     return authorized(i, (t) => send(i, path, body, t));
   }
 
-  /** One watch stream on endpoint i: the first change's revision, or null once aborted. */
-  async function watchAt(i: number, body: string, signal: AbortSignal, token?: string): Promise<bigint | null> {
+  /** One watch stream on endpoint i, until `signal` aborts. */
+  async function* watchAt(i: number, body: string, signal: AbortSignal): AsyncGenerator<Change[]> {
     const url = `${endpoints[i]}/v3/watch`;
     let res: Response;
     try {
-      // No timeout: the caller's signal ends the wait.
+      const token = auth === undefined ? undefined : await tokenFor(i);
+      // No timeout: the caller's signal ends the stream.
       res = await doFetch(url, { method: "POST", headers: headersWith(token), body, signal });
     } catch (e) {
-      if (signal.aborted) return null;
-      throw networkFailure(i, e);
+      if (signal.aborted) return;
+      throw e instanceof EndpointFailure ? e : networkFailure(i, e);
     }
     if (res.status >= 400 || res.body === null) {
-      await answerOf(i, url, res.status, await res.text());
+      await answerOf(i, url, res.status, await res.text()).catch(refreshOnBadToken(i));
       throw new EndpointFailure(`${url}: HTTP ${res.status} without a watch stream`, false);
     }
     answered[i] = true;
@@ -474,27 +508,52 @@ export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
     let buffered = "";
     try {
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done) throw new EndpointFailure(`${url}: the watch stream ended`, false);
-        buffered += value;
+        let chunk;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          if (signal.aborted) return;
+          throw networkFailure(i, e);
+        }
+        if (chunk.done) throw new EndpointFailure(`${url}: the watch stream ended`, false);
+        buffered += chunk.value;
         let newline: number;
         while ((newline = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, newline).trim();
           buffered = buffered.slice(newline + 1);
           if (line === "") continue;
           const message = JSON.parse(line) as Record<string, unknown>;
-          throwIfError(message, 200);
-          const revision = firstChangeOf((message.result ?? {}) as WireWatchResponse);
-          if (revision !== null) return revision;
+          try {
+            throwIfError(message, 200);
+          } catch (e) {
+            refreshOnBadToken(i)(e);
+          }
+          const changes = changesOf((message.result ?? {}) as WireWatchResponse, base64);
+          if (changes.length > 0) yield changes;
         }
       }
-    } catch (e) {
-      if (signal.aborted) return null;
-      if (e instanceof Error && (e instanceof EndpointFailure || e instanceof EtcdCompactedError || e.message.includes(INVALID_AUTH_TOKEN))) throw e;
-      throw networkFailure(i, e);
     } finally {
       reader.cancel().catch(() => undefined);
     }
+  }
+
+  async function tokenFor(i: number): Promise<string> {
+    try {
+      return await token(i);
+    } catch (e) {
+      throw e instanceof EndpointFailure ? e : new EndpointFailure(`${endpoints[i]}: authentication failed: ${(e as Error).message}`, false);
+    }
+  }
+
+  /** An expired token is dropped, and the stream fails over (to a fresh token) like a broken one. */
+  function refreshOnBadToken(i: number) {
+    return (e: unknown): never => {
+      if (e instanceof Error && e.message.includes(INVALID_AUTH_TOKEN)) {
+        tokens[i] = undefined;
+        throw new EndpointFailure(`${endpoints[i]}: ${e.message}`, false);
+      }
+      throw e;
+    };
   }
 
   /**
@@ -563,15 +622,11 @@ export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
       await call("/v3/kv/compaction", { revision: revision.toString() }, true);
     },
 
-    async nextChange(ranges, fromRevision, signal) {
+    watch(ranges, fromRevision, signal) {
       roundTrips.count("watch");
-      const body = ranges.map((r) => JSON.stringify(toWireWatchCreate(r, fromRevision, base64))).join("\n");
-      try {
-        return await run((i) => authorized(i, (t) => watchAt(i, body, signal, t)), true);
-      } catch (e) {
-        if (signal.aborted) return null;
-        throw e;
-      }
+      // Several create requests in one body: the gateway sends each on to the stream.
+      const bodyFrom = (from: bigint) => ranges.map((r) => JSON.stringify(toWireWatchCreate(r, from, base64))).join("\n");
+      return failoverWatch(endpoints.length, (i, from) => watchAt(i, bodyFrom(from), signal), fromRevision);
     },
 
     roundTrips: () => roundTrips.snapshot(),

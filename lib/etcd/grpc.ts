@@ -19,7 +19,8 @@ import {
   classifyEtcdError,
   createFailover,
   createRoundTripCounter,
-  firstChangeOf,
+  changesOf,
+  failoverWatch,
   fromWireTxn,
   int64,
   toWireTxn,
@@ -28,7 +29,7 @@ import {
   type BytesCodec,
   type WireWatchResponse,
 } from "./gateway.js";
-import type { Etcd, WatchRange } from "./types.js";
+import { EtcdCompactedError, type Change, type Etcd, type WatchRange } from "./types.js";
 
 export interface GrpcEtcdOptions {
   /** URLs such as http://127.0.0.1:2379. */
@@ -101,35 +102,33 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
     });
   }
 
-  /** One watch stream: the first change's revision, or null once aborted. */
-  async function watchOnce(client: Etcd3, ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): Promise<bigint | null> {
-    if (signal.aborted) return null;
-    // No deadline: the caller's signal ends the wait.
-    const stream = await client.watchClient.watch({ deadline: Infinity });
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (settle: () => void) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener("abort", onAbort);
-        stream.cancel();
-        settle();
-      };
-      const onAbort = () => finish(() => resolve(null));
-      signal.addEventListener("abort", onAbort, { once: true });
-      stream.on("data", (res: WireWatchResponse) => {
-        try {
-          const revision = firstChangeOf(res);
-          if (revision !== null) finish(() => resolve(revision));
-        } catch (e) {
-          finish(() => reject(e));
-        }
-      });
-      // After cancel() the stream reports CANCELLED: already settled by then.
-      stream.on("error", (e: Error) => finish(() => reject(castGrpcError(e))));
-      stream.on("end", () => finish(() => reject(new EndpointFailure("the watch stream ended", false))));
+  /** One watch stream on one endpoint, until `signal` aborts. */
+  async function* watchAt(i: number, ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): AsyncGenerator<Change[]> {
+    if (signal.aborted) return;
+    let stream;
+    try {
+      // No deadline: the caller's signal ends the stream.
+      stream = await clients[i]!.watchClient.watch({ deadline: Infinity });
+    } catch (e) {
+      throw failure(e, opts.endpoints[i]!);
+    }
+    const cancel = () => stream.cancel();
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
       for (const range of ranges) stream.write(toWireWatchCreate(range, fromRevision, buffers));
-    });
+      // grpc-js streams are Node Readables, so async-iterable.
+      for await (const res of stream as unknown as AsyncIterable<WireWatchResponse>) {
+        const changes = changesOf(res, buffers);
+        if (changes.length > 0) yield changes;
+      }
+      if (!signal.aborted) throw new EndpointFailure(`${opts.endpoints[i]}: the watch stream ended`, false);
+    } catch (e) {
+      if (signal.aborted) return;
+      throw e instanceof EndpointFailure || e instanceof EtcdCompactedError ? e : failure(castGrpcError(e as Error), opts.endpoints[i]!);
+    } finally {
+      signal.removeEventListener("abort", cancel);
+      stream.cancel();
+    }
   }
 
   return {
@@ -182,14 +181,9 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
       await run(call((c) => c.kv.compact({ revision: revision.toString() })), true);
     },
 
-    async nextChange(ranges, fromRevision, signal) {
+    watch(ranges, fromRevision, signal) {
       roundTrips.count("watch");
-      try {
-        return await run(call((c) => watchOnce(c, ranges, fromRevision, signal)), true);
-      } catch (e) {
-        if (signal.aborted) return null;
-        throw e;
-      }
+      return failoverWatch(clients.length, (i, from) => watchAt(i, ranges, from, signal), fromRevision);
     },
 
     roundTrips: () => roundTrips.snapshot(),

@@ -80,6 +80,12 @@ export interface TxnResponse {
 /** Round trips by kind, counted by the transport (reported in /v1/stats). */
 export type RoundTripKind = "txn" | "leaseGrant" | "leaseKeepAlive" | "leaseRevoke" | "leaseTimeToLive" | "compact" | "watch";
 
+/** A change a watch reports: a put (the kv as written) or a delete (kv.modRevision is the deleting revision). */
+export interface Change {
+  kind: "put" | "delete";
+  kv: KeyValue;
+}
+
 /** Keys to watch: one key, or [key, rangeEnd) as in RangeRequest. */
 export interface WatchRange {
   key: string;
@@ -98,12 +104,14 @@ export interface Etcd {
   leaseTimeToLive(id: bigint): Promise<{ ttlSeconds: number; grantedTtlSeconds: number } | null>;
   compact(revision: bigint): Promise<void>;
   /**
-   * Waits for the first change to any of `ranges` at or after `fromRevision`
-   * (at once if history already holds one) and resolves with its revision, or
-   * with null once `signal` aborts. EtcdCompactedError when `fromRevision` is
-   * older than the compacted history. One etcd watch stream, closed on return.
+   * The changes to `ranges` from `fromRevision` on, history first, until
+   * `signal` aborts. Each batch is one etcd watch response: changes to one
+   * range in revision order, a revision's changes together; batches of
+   * different ranges are not ordered with each other. EtcdCompactedError when
+   * `fromRevision` is compacted away. A stream that breaks resumes on the next
+   * endpoint after the last revision seen.
    */
-  nextChange(ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): Promise<bigint | null>;
+  watch(ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): AsyncIterable<Change[]>;
   /** Round trips made so far, by kind. */
   roundTrips(): Record<RoundTripKind, number>;
   close(): Promise<void>;
@@ -122,6 +130,18 @@ export class EtcdLimitError extends Error {
 /** The requested revision was compacted away. */
 export class EtcdCompactedError extends Error {
   override name = "EtcdCompactedError";
+}
+
+/**
+ * The revision of the first change to any of `ranges` at or after
+ * `fromRevision` (at once if history holds one), or null once `signal` aborts.
+ */
+export async function nextChange(etcd: Etcd, ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): Promise<bigint | null> {
+  // Leaving the loop closes the stream.
+  for await (const batch of etcd.watch(ranges, fromRevision, signal)) {
+    return batch.reduce((min, c) => (c.kv.modRevision < min ? c.kv.modRevision : min), batch[0]!.kv.modRevision);
+  }
+  return null;
 }
 
 /** The exclusive end of the range of all keys starting with `prefix` (etcd's "prefix end"). */

@@ -11,6 +11,7 @@ import { createGrpcEtcd } from "../../lib/etcd/grpc.js";
 import {
   EtcdCompactedError,
   EtcdUnavailableError,
+  nextChange,
   prefixEnd,
   type Etcd,
   type RangeRequest,
@@ -262,10 +263,10 @@ describe.each(transports)("$name transport", ({ name, create }) => {
     await put(a, "2");
     const never = new AbortController().signal;
     // Several ranges in one stream; the answer is the earliest change in history.
-    expect(await etcd.nextChange([{ key: k("watch/b") }, { key: a }], first.revision, never)).toBe(first.revision);
+    expect(await nextChange(etcd, [{ key: k("watch/b") }, { key: a }], first.revision, never)).toBe(first.revision);
     const prefix = k("watch/p/");
     const now = (await range({ key: a })).kvs[0]!.modRevision;
-    const waiting = etcd.nextChange([{ key: prefix, rangeEnd: prefixEnd(prefix) }], now + 1n, never);
+    const waiting = nextChange(etcd, [{ key: prefix, rangeEnd: prefixEnd(prefix) }], now + 1n, never);
     await new Promise((r) => setTimeout(r, 100));
     const other = await put(k("watch/elsewhere"), "x");
     const inside = await put(`${prefix}x`, "x");
@@ -273,21 +274,54 @@ describe.each(transports)("$name transport", ({ name, create }) => {
     expect(await waiting).toBe(inside.revision);
     // A deletion is a change too, at the revision that deleted.
     const gone = await etcd.txn({ success: [{ deleteRange: { key: a } }] });
-    expect(await etcd.nextChange([{ key: a }], gone.revision, never)).toBe(gone.revision);
+    expect(await nextChange(etcd, [{ key: a }], gone.revision, never)).toBe(gone.revision);
+  });
+
+  test("watch: puts and deletes with their key values, in revision order, history then live", async () => {
+    const prefix = k("stream/");
+    const range = { key: prefix, rangeEnd: prefixEnd(prefix) };
+    const first = await put(`${prefix}a`, "1");
+    const both = await etcd.txn({ success: [{ put: { key: `${prefix}b`, value: bytes("2") } }, { deleteRange: { key: `${prefix}a` } }] });
+    const controller = new AbortController();
+    const seen: [string, string, bigint, string][] = [];
+    const done = (async () => {
+      for await (const batch of etcd.watch([range], first.revision, controller.signal)) {
+        for (const c of batch) seen.push([c.kind, c.kv.key, c.kv.modRevision, new TextDecoder().decode(c.kv.value)]);
+        if (seen.length === 4) controller.abort();
+      }
+    })();
+    const later = await put(`${prefix}c`, "3");
+    await done;
+    expect(seen).toEqual([
+      ["put", `${prefix}a`, first.revision, "1"],
+      ["put", `${prefix}b`, both.revision, "2"],
+      ["delete", `${prefix}a`, both.revision, ""],
+      ["put", `${prefix}c`, later.revision, "3"],
+    ]);
+  });
+
+  test("watch: a dead endpoint first, the live one serves the stream", async () => {
+    const both = create({ endpoints: [deadEndpoint, server.endpoint] });
+    try {
+      const written = await put(k("stream/failover"), "x");
+      expect(await nextChange(both, [{ key: k("stream/failover") }], written.revision, new AbortController().signal)).toBe(written.revision);
+    } finally {
+      await both.close();
+    }
   });
 
   test("nextChange: null once the signal aborts; EtcdCompactedError for compacted history", async () => {
     const key = k("watch/quiet");
     const current = await put(key, "x");
     const controller = new AbortController();
-    const waiting = etcd.nextChange([{ key }], current.revision + 1n, controller.signal);
+    const waiting = nextChange(etcd, [{ key }], current.revision + 1n, controller.signal);
     setTimeout(() => controller.abort(), 100);
     expect(await waiting).toBeNull();
-    expect(await etcd.nextChange([{ key }], current.revision + 1n, AbortSignal.abort())).toBeNull();
+    expect(await nextChange(etcd, [{ key }], current.revision + 1n, AbortSignal.abort())).toBeNull();
     await put(key, "y");
     const latest = await put(key, "z");
     await etcd.compact(latest.revision);
-    await expect(etcd.nextChange([{ key }], current.revision, new AbortController().signal)).rejects.toBeInstanceOf(EtcdCompactedError);
+    await expect(nextChange(etcd, [{ key }], current.revision, new AbortController().signal)).rejects.toBeInstanceOf(EtcdCompactedError);
   });
 
   test("an unreachable endpoint fails with EtcdUnavailableError", async () => {
@@ -338,7 +372,7 @@ describe.each(transports)("$name transport", ({ name, create }) => {
       ["txn", async () => (revision = (await put(k("counted"), "x")).revision)],
       ["txn", () => range({ key: k("counted") })],
       ["compact", () => etcd.compact(revision)],
-      ["watch", () => etcd.nextChange([{ key: k("counted") }], revision, new AbortController().signal)],
+      ["watch", () => nextChange(etcd, [{ key: k("counted") }], revision, new AbortController().signal)],
       ["leaseRevoke", () => etcd.leaseRevoke(id)],
       ["leaseRevoke", () => etcd.leaseRevoke(id)], // already gone: still one trip
     ];
