@@ -15,7 +15,7 @@ import { aclRoutes } from "./routes/acl.js";
 import { multiRoutes } from "./routes/multi.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { znodeRoutes } from "./routes/znodes.js";
-import { unimplementedRoutes } from "./routes/unimplemented.js";
+import { eventsRoutes } from "./routes/events.js";
 import { watchRoutes } from "./routes/watch.js";
 
 /** Routes anyone may call: they reveal no data. */
@@ -82,7 +82,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   aclRoutes(app);
   adminRoutes(app);
   watchRoutes(app);
-  unimplementedRoutes(app);
+  eventsRoutes(app);
 
   app.notFound(() => {
     throw new ZkError("NOTFOUND", "no such route; see /docs");

@@ -21,6 +21,7 @@ import {
   SetDataBody,
   ZnodeQuery,
   AclQuery,
+  EventsQuery,
   WatchEventResponse,
   WatchQuery,
   ZnodeResponse,
@@ -118,6 +119,17 @@ export function describeApi(app: OpenAPIHono<AppEnv>): void {
       204: { description: "no event within timeoutMs: poll again with the same zxid" },
       403: error("NOAUTH: no READ for a data or children watch"),
       404: error("NONODE: a data or children watch on a node missing at that zxid"),
+      ...common,
+      410: error("WATCHEXPIRED: the zxid is older than etcd's compacted history; SESSIONEXPIRED"),
+    },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/v1/events/{path}",
+    summary: "persistent watch (addWatch) as Server-Sent Events: each event's id is its zxid; Last-Event-ID resumes",
+    request: { params: znodePath, query: EventsQuery, headers: sessionHeader },
+    responses: {
+      200: { description: "text/event-stream of WatchEvent data, one per event, until timeoutMs", content: { "text/event-stream": { schema: WatchEventResponse } } },
       ...common,
       410: error("WATCHEXPIRED: the zxid is older than etcd's compacted history; SESSIONEXPIRED"),
     },

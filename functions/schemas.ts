@@ -99,6 +99,12 @@ export const WatchQuery = z.object({
   timeoutMs: decimal(1, INT32_MAX).optional().openapi({ description: "longest wait; default 30000, clamped to the configured maximum" }),
 });
 
+export const EventsQuery = z.object({
+  recursive: z.enum(["true", "false"]).optional().openapi({ description: "the whole subtree (addWatch PERSISTENT_RECURSIVE); default false" }),
+  zxid: z.string().optional().openapi({ description: "events after this zxid (int64, decimal); absent: from now. A Last-Event-ID header wins" }),
+  timeoutMs: decimal(1, INT32_MAX).optional().openapi({ description: "the stream ends after this; default 30000, clamped to the configured maximum" }),
+});
+
 export const WatchEventResponse = z
   .object({
     type: z.enum(["NodeCreated", "NodeDeleted", "NodeDataChanged", "NodeChildrenChanged"]),

@@ -660,6 +660,7 @@ describe.each(TRANSPORTS)("validation over %s", (transport) => {
       "/v1/acl/",
       "/v1/sync/",
       "/v1/watch/",
+      "/v1/events/",
       "/v1/multi",
       "/v1/multi/read",
       "/v1/sessions",
@@ -680,9 +681,9 @@ describe.each(TRANSPORTS)("validation over %s", (transport) => {
       .tuple(fc.constantFrom(...PREFIXES), fc.array(fc.tuple(fc.constantFrom("/", ""), segment), { maxLength: 4 }))
       .map(([prefix, segs]) => prefix + segs.map(([sep, seg]) => sep + seg).join(""))
       .map((p) => p.replace(/[#?]/g, "_"));
-    const queryValue = fc.oneof(fc.constantFrom("children", "stat", "data", "exists", "utf8", "base64", "persistent", "ephemeral", "persistent_sequential", "persistent_with_ttl", "-1", "0", "1", "2147483648", "abc", "", "%", "%ZZ"), fc.string({ maxLength: 6 }));
+    const queryValue = fc.oneof(fc.constantFrom("children", "stat", "data", "exists", "true", "utf8", "base64", "persistent", "ephemeral", "persistent_sequential", "persistent_with_ttl", "-1", "0", "1", "2147483648", "abc", "", "%", "%ZZ"), fc.string({ maxLength: 6 }));
     const query = fc
-      .array(fc.tuple(fc.constantFrom("view", "encoding", "mode", "ttlMs", "version", "aversion", "session", "type", "zxid", "foo"), queryValue), { maxLength: 4 })
+      .array(fc.tuple(fc.constantFrom("view", "encoding", "mode", "ttlMs", "version", "aversion", "session", "type", "zxid", "recursive", "foo"), queryValue), { maxLength: 4 })
       .map((pairs) => (pairs.length ? "?" + pairs.map(([k, v]) => `${k}=${v.replace(/[#&]/g, "_")}`).join("&") : ""));
     const jsonBody = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
@@ -720,6 +721,7 @@ describe.each(TRANSPORTS)("validation over %s", (transport) => {
       authorization: headerValue(["Basic !!!", "Basic " + b64("alice:pw"), "Basic " + b64("nocolon"), "Bearer x", "Basic", "Basic " + Buffer.from([0xff, 0x3a]).toString("base64")]),
       "if-match": headerValue(['"1"', "abc", '"2147483648"', "*"]),
       accept: headerValue(["application/octet-stream", "application/json", "*/*"]),
+      "last-event-id": headerValue(["0", "-1", "x", "99999999999999999999"]),
     });
 
     test("random method × path × query × body × headers: status < 500, every 4xx a well-formed error", async () => {
@@ -727,8 +729,8 @@ describe.each(TRANSPORTS)("validation over %s", (transport) => {
       const seen = new Map<number, number>();
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...METHODS), path, query, body, headers, async (method, p, q, b, h) => {
-          // A watch poll waits up to timeoutMs for an event: 1 ms keeps the property fast.
-          const target = p.startsWith("/v1/watch/") ? `${p}${q || "?"}&timeoutMs=1` : p + q;
+          // Watch polls and event streams last up to timeoutMs: 1 ms keeps the property fast.
+          const target = /^\/v1\/(watch|events)\//.test(p) ? `${p}${q || "?"}&timeoutMs=1` : p + q;
           const hs: Record<string, string> = {};
           for (const [k, v] of Object.entries(h)) if (v !== undefined) hs[k] = v;
           const sendsBody = b !== undefined && method !== "GET" && method !== "HEAD";

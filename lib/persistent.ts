@@ -1,0 +1,157 @@
+// Persistent watches (ZooKeeper 3.6's addWatch; API.md /v1/events): every
+// event at a znode, or anywhere in its subtree, from a zxid on, until the
+// caller stops listening. One etcd watch over the whole tree sees its
+// revisions in order; each revision that was a ZooKeeper txn becomes the
+// events ZooKeeper fires for it: those a txn of several ops recorded
+// (events.ts), or else the ones its node keys' changes stand for.
+import { granted, PERMS } from "./acl.js";
+import type { Ctx } from "./context.js";
+import { EtcdCompactedError, type Bytes, type Change, type KeyValue, type RequestOp } from "./etcd/types.js";
+import { created, dataChanged, deleted, type Fired } from "./events.js";
+import { ZkError } from "./errors.js";
+import { validatePath } from "./path.js";
+import { decodeAcl, decodeEvents, decodeNode, offsetOf } from "./records.js";
+import { bootstrap } from "./bootstrap.js";
+import { atZxid, expiredWatch, type WatchEvent } from "./watch.js";
+
+export interface PersistentWatch {
+  /** The zxid the events follow. */
+  since: bigint;
+  /** Each ZooKeeper txn from then on, with the events of it this watch hears (often none), until `signal` aborts. */
+  events(signal: AbortSignal): AsyncIterable<{ zxid: bigint; events: WatchEvent[] }>;
+}
+
+/** Whether `path` is `root` or below it. */
+function within(path: string, root: string): boolean {
+  return root === "/" || path === root || path.startsWith(`${root}/`);
+}
+
+async function readBase(ctx: Ctx, revision: bigint, extra: RequestOp[] = []): Promise<{ revision: bigint; base: KeyValue | undefined; extra: KeyValue[][] }> {
+  const res = await ctx.etcd.txn({ success: [{ range: { key: ctx.keys.base(), revision } }, ...extra] });
+  const kvs = res.responses.map((r) => ("range" in r ? r.range.kvs : []));
+  return { revision: revision === 0n ? res.revision : revision, base: kvs[0]![0], extra: kvs.slice(1) };
+}
+
+/**
+ * Opens a persistent watch on `path` (`recursive`: its subtree too) for the
+ * events after zxid `since` (null: from now). Checks what can be refused
+ * before any event: the path, the session, a zxid ahead of the tree or older
+ * than etcd's compacted history.
+ */
+export async function persistentWatch(ctx: Ctx, path: string, recursive: boolean, since: bigint | null): Promise<PersistentWatch> {
+  validatePath(path);
+  const session = ctx.caller.session;
+  const checks: RequestOp[] = session === undefined ? [] : [{ range: { key: ctx.keys.session(session) } }];
+  let now = await readBase(ctx, 0n, checks);
+  if (now.base === undefined) {
+    await bootstrap(ctx);
+    now = await readBase(ctx, 0n, checks);
+  }
+  const nowBase = now.base!;
+  const zxidNow = now.revision - offsetOf(nowBase);
+  ctx.sawZxid(zxidNow);
+  if (session !== undefined && now.extra[0]!.length === 0) {
+    throw new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+  }
+  if (since !== null && since > zxidNow) {
+    throw new ZkError("BADARGUMENTS", `zxid ${since} is ahead of the last zxid ${zxidNow}: pass a zxid this service gave`);
+  }
+  let start = { revision: now.revision, base: nowBase };
+  if (since !== null && since !== zxidNow) {
+    const found = await atZxid(since, nowBase, async (revision) => {
+      const at = await readBase(ctx, revision).catch((e: unknown) => {
+        throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
+      });
+      return { base: at.base!, value: at.base! };
+    });
+    start = { revision: found.revision, base: found.value };
+  }
+  return {
+    since: since ?? zxidNow,
+    events: (signal) => stream(ctx, path, recursive, start.revision, start.base, signal),
+  };
+}
+
+async function* stream(ctx: Ctx, path: string, recursive: boolean, after: bigint, base: KeyValue, signal: AbortSignal): AsyncGenerator<{ zxid: bigint; events: WatchEvent[] }> {
+  let off = offsetOf(base);
+  try {
+    for await (const batch of ctx.etcd.watch([ctx.keys.all()], after + 1n, signal)) {
+      for (const group of byRevision(batch)) {
+        const revision = group[0]!.kv.modRevision;
+        const baseChange = group.find((c) => c.kv.key === ctx.keys.base());
+        if (baseChange) {
+          // A reconciliation or a cursor save: not a ZooKeeper txn, but later zxids move.
+          off = offsetOf(baseChange.kv);
+          continue;
+        }
+        const zxid = revision - off;
+        yield { zxid, events: await eventsOf(ctx, path, recursive, group, revision, zxid) };
+      }
+    }
+  } catch (e) {
+    throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
+  }
+}
+
+/** A batch's changes, one group per revision (etcd sends them in revision order). */
+function byRevision(batch: Change[]): Change[][] {
+  const groups: Change[][] = [];
+  for (const c of batch) {
+    const last = groups[groups.length - 1];
+    if (last && last[0]!.kv.modRevision === c.kv.modRevision) last.push(c);
+    else groups.push([c]);
+  }
+  return groups;
+}
+
+/** The events of one revision that this watch hears, in ZooKeeper's order. */
+async function eventsOf(ctx: Ctx, path: string, recursive: boolean, group: Change[], revision: bigint, zxid: bigint): Promise<WatchEvent[]> {
+  const { keys } = ctx;
+  const recorded = group.find((c) => c.kv.key === keys.events() && c.kind === "put");
+  const fired: Fired[] = recorded
+    ? decodeEvents(recorded.kv.value)
+    : group.flatMap((c) => {
+        const p = keys.nodePath(c.kv.key);
+        if (p === null) return [];
+        if (c.kind === "delete") return deleted(p);
+        // A create leaves its zxids to the write (null); a setData spells them out.
+        return decodeNode(c.kv.value).czxid === null ? created(p) : dataChanged(p);
+      });
+  // ZooKeeper 3.6: a persistent watch hears its node's events and its children
+  // changing; a recursive one, the node events of its whole subtree.
+  const heard = fired.filter((f) => (recursive ? f.table !== "child" && within(f.path, path) : f.path === path));
+  if (heard.length === 0) return [];
+  const told = await readable(ctx, group, revision, heard);
+  return heard.filter((_, i) => told[i]).map((f) => ({ type: f.type, path: f.path, zxid }));
+}
+
+/**
+ * Whether the caller may be told of each event: READ on the node's ACL at the
+ * event (ZooKeeper 3.8.4+), as it was before for a node this revision deleted.
+ */
+async function readable(ctx: Ctx, group: Change[], revision: bigint, heard: Fired[]): Promise<boolean[]> {
+  const { keys } = ctx;
+  const gone = new Set(heard.filter((f) => f.type === "NodeDeleted").map((f) => f.path));
+  for (const c of group) {
+    const p = keys.nodePath(c.kv.key);
+    if (p !== null && c.kind === "delete") gone.add(p);
+  }
+  const written = new Map<string, Bytes>();
+  for (const c of group) {
+    const p = keys.aclPath(c.kv.key);
+    if (p !== null && c.kind === "put") written.set(p, c.kv.value);
+  }
+  const acls = new Map<string, Bytes | null>();
+  const toRead = [...new Set(heard.map((f) => f.path))].filter((p) => gone.has(p) || !written.has(p));
+  if (toRead.length > 0) {
+    const res = await ctx.etcd.txn({ success: toRead.map((p) => ({ range: { key: keys.acl(p), revision: gone.has(p) ? revision - 1n : revision } })) });
+    toRead.forEach((p, i) => {
+      const r = res.responses[i]!;
+      acls.set(p, "range" in r ? (r.range.kvs[0]?.value ?? null) : null);
+    });
+  }
+  return heard.map((f) => {
+    const acl = gone.has(f.path) ? acls.get(f.path) : (written.get(f.path) ?? acls.get(f.path));
+    return acl == null || granted(decodeAcl(acl).acl, PERMS.READ, ctx.caller.ids);
+  });
+}
