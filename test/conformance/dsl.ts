@@ -35,10 +35,15 @@ export function dsl(t: Lockstep) {
     reap: () => t.step("anon", { op: "reap" }, "OK"),
     /** The read of `kind` on `path`, setting the watch `name`. */
     watch: (name: string, kind: WatchKind, path: string, o?: Who) => t.step(who(o), { op: "watch", path, kind, name }, o?.expect),
-    /** The first event of watch `name`; `event` is ZooKeeper's, checked like `expect`. */
-    events: async (name: string, o: Who & { event?: string } = {}) => {
+    /** addWatch: a persistent watch named `name`. */
+    addWatch: (name: string, path: string, o: Who & { recursive?: boolean } = {}) => t.step(who(o), { op: "addWatch", path, recursive: o.recursive ?? false, name }, o.expect),
+    /** The first event of watch `name` (every event of a persistent one); `event`/`heard` are ZooKeeper's, checked like `expect`. */
+    events: async (name: string, o: Who & { event?: string; heard?: string[] } = {}) => {
       const r = await t.step(who(o), { op: "events", name }, o.expect, { tree: false });
       if (o.event !== undefined && r.event !== o.event) throw new Error(`scenario expected ZooKeeper's watch ${name} to have ${o.event}, it has ${r.event}`);
+      if (o.heard !== undefined && JSON.stringify(r.heard) !== JSON.stringify(o.heard)) {
+        throw new Error(`scenario expected ZooKeeper's watch ${name} to have heard ${JSON.stringify(o.heard)}, it heard ${JSON.stringify(r.heard)}`);
+      }
       return r;
     },
   };

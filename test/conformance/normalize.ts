@@ -65,6 +65,8 @@ export interface NResult {
   timeoutMs?: number;
   /** events: "<type> <path>", "none" yet, or "unset" (the read that would have set it failed). */
   event?: string;
+  /** events of a persistent watch: "<type> <path>" each, in order. */
+  heard?: string[];
   /** Service only: present when the HTTP status is not API.md's for this outcome. */
   httpStatus?: string;
 }

@@ -108,8 +108,13 @@ export type Op =
    * `name`: ZooKeeper's watch flag; the service remembers the read's ZK-Zxid.
    */
   | { op: "watch"; path: string; kind: WatchKind; name: string }
-  /** The first event the watch `name` got (ZooKeeper: notifications so far; the service: /v1/watch from the read's zxid). */
-  | { op: "events"; name: string };
+  /**
+   * The first event the watch `name` got, or every event of a persistent one
+   * (ZooKeeper: notifications so far; the service: /v1/watch or /v1/events from the zxid it was set at).
+   */
+  | { op: "events"; name: string }
+  /** addWatch: a persistent watch (`recursive`: on the subtree) named `name`. */
+  | { op: "addWatch"; path: string; recursive: boolean; name: string };
 
 export type WatchKind = "data" | "exists" | "children";
 

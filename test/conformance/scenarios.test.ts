@@ -1013,3 +1013,77 @@ describe("watches and the reaper", () => {
     { reaperMs: 500, timeout: 90_000 },
   );
 });
+
+describe("persistent watches (addWatch)", () => {
+  // The service side reads /v1/events from the zxid the watch was added at,
+  // for a second and a half, and compares every event's type and path in order.
+  scenario(
+    "a node's events and its children changing; recursively, every node event below",
+    async (z) => {
+      // Two watchers: ZooKeeper keeps one mode per connection and path (a second addWatch replaces the first).
+      await z.open("w", { timeoutMs: 10_000 });
+      await z.addWatch("p", "/p", { expect: "OK" });
+      await z.addWatch("r", "/p", { as: "w", recursive: true, expect: "OK" });
+      await z.create("/p", { expect: "OK" });
+      await z.set("/p", "x", { expect: "OK" });
+      await z.create("/p/c", { expect: "OK" });
+      await z.set("/p/c", "y", { expect: "OK" });
+      await z.create("/p/c/g", { expect: "OK" });
+      await z.setAcl("/p/c/g", OPEN, { expect: "OK" });
+      await z.del("/p/c/g", { expect: "OK" });
+      await z.del("/p/c", { expect: "OK" });
+      await z.multi(
+        [
+          { op: "create", path: "/p/m" },
+          { op: "setData", path: "/p/m", data: "1" },
+          { op: "delete", path: "/p/m" },
+        ],
+        { expect: "OK" },
+      );
+      await z.multi([{ op: "create", path: "/p/n" }, { op: "delete", path: "/nope" }], { expect: "NONODE" });
+      await z.del("/p", { expect: "OK" });
+      await z.create("/px", { expect: "OK" });
+      await z.events("p", {
+        heard: ["NodeCreated /p", "NodeDataChanged /p", "NodeChildrenChanged /p", "NodeChildrenChanged /p", "NodeChildrenChanged /p", "NodeChildrenChanged /p", "NodeDeleted /p"],
+      });
+      await z.events("r", {
+        as: "w",
+        heard: [
+          "NodeCreated /p",
+          "NodeDataChanged /p",
+          "NodeCreated /p/c",
+          "NodeDataChanged /p/c",
+          "NodeCreated /p/c/g",
+          "NodeDeleted /p/c/g",
+          "NodeDeleted /p/c",
+          "NodeCreated /p/m",
+          "NodeDataChanged /p/m",
+          "NodeDeleted /p/m",
+          "NodeDeleted /p",
+        ],
+      });
+    },
+    { timeout: 90_000 },
+  );
+
+  scenario(
+    "expiry, a session's own watch, READ at each event, the root",
+    async (z) => {
+      await z.create("/e");
+      await z.open("s1", { timeoutMs: 1000 });
+      await z.open("s2", { timeoutMs: 10_000 });
+      await z.create("/e/x", { as: "s1", mode: "ephemeral", expect: "OK" });
+      await z.addWatch("all", "/", { recursive: true, expect: "OK" });
+      await z.addWatch("mine", "/e", { as: "s2", expect: "OK" });
+      await z.expire("s1", { tree: false });
+      await z.create("/e/secret", { acl: [{ perms: "w", scheme: "world", id: "anyone" }], expect: "OK" });
+      await z.set("/e/secret", "s", { expect: "OK" });
+      await z.set("/e", "e", { expect: "OK" });
+      await z.events("all", { heard: ["NodeDeleted /e/x", "NodeDataChanged /e"] });
+      await z.events("mine", { as: "s2", heard: ["NodeChildrenChanged /e", "NodeChildrenChanged /e", "NodeDataChanged /e"] });
+      await z.close("s2", { expect: "OK" });
+      await z.events("mine", { as: "s2", expect: "SESSIONEXPIRED" });
+    },
+    { timeout: 90_000 },
+  );
+});

@@ -64,6 +64,20 @@ interface Watch {
   zxid: bigint | null;
   session?: string;
   set: boolean;
+  /** addWatch's: read as /v1/events. */
+  persistent?: { recursive: boolean };
+}
+
+/** How long a persistent watch's stream is read: it replays history at once, then waits for more. */
+const EVENTS_STREAM_MS = 1500;
+
+/** The events of an SSE body, as "<type> <path>". */
+function sseEvents(text: string): string[] {
+  return text
+    .split("\n\n")
+    .flatMap((block) => block.split("\n").filter((l) => l.startsWith("data: ")))
+    .map((l) => JSON.parse(l.slice(6)))
+    .map((d) => `${d.type} ${d.path}`);
 }
 
 const basic = (auth: string) => `Basic ${Buffer.from(auth).toString("base64")}`;
@@ -284,6 +298,12 @@ export class ServiceSide implements Side {
         this.watches.set(op.name, { kind: op.kind, path: op.path, zxid, session: session?.id, set: watchIsSet(op.kind, out.code) });
         return out;
       }
+      case "addWatch": {
+        const r = await h.request("GET", `${urlPath("/v1/events", op.path)}?recursive=${op.recursive}&timeoutMs=1`, { headers });
+        const out = r.status === 200 ? { code: "OK", zxid: r.zxid === null ? null : this.frame.zxid(r.zxid) } : this.outcome(r, "addWatch");
+        this.watches.set(op.name, { kind: "data", path: op.path, zxid: r.zxid, session: session?.id, set: out.code === "OK", persistent: { recursive: op.recursive } });
+        return out;
+      }
       case "events": {
         const w = this.watches.get(op.name);
         if (!w) throw new Error(`events: no watch named ${op.name}`);
@@ -292,6 +312,11 @@ export class ServiceSide implements Side {
         // ZooKeeper forgets a session's watches with it; this side is only told so.
         if (live && w.session !== session?.id) return { code: "OK", zxid: await this.lastZxid(), event: "gone" };
         if (live && (!w.set || w.zxid === null)) return { code: "OK", zxid: await this.lastZxid(), event: w.set ? "BAD: the read had no ZK-Zxid" : "unset" };
+        if (w.persistent) {
+          const r = await h.request("GET", `${urlPath("/v1/events", w.path)}?recursive=${w.persistent.recursive}&zxid=${w.zxid}&timeoutMs=${EVENTS_STREAM_MS}`, { headers });
+          if (r.status !== 200) return this.outcome(r, "events");
+          return { code: "OK", zxid: await this.lastZxid(), heard: sseEvents(String(r.body)) };
+        }
         // Events already in history are answered at once; 1 ms only bounds the wait for new ones.
         const r = await h.request("GET", `${urlPath("/v1/watch", w.path)}?type=${w.kind}${w.zxid === null ? "" : `&zxid=${w.zxid}`}&timeoutMs=1`, { headers });
         if (r.status === 204) return { code: "OK", zxid: r.zxid === null ? null : this.frame.zxid(r.zxid), event: "none" };

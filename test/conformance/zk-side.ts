@@ -32,13 +32,22 @@ interface Session {
   state: "live" | "closed" | "expired";
 }
 
-/** A watch set by a read: on its connection, from the notifications after that read's reply. */
+/** A watch set by a read (or addWatch): on its connection, from the notifications after that reply. */
 interface Watch {
   wire: ZkWire;
   kind: WatchKind;
   path: string;
   from: number;
   set: boolean;
+  /** addWatch's: every notification counts, not the first. */
+  persistent?: { recursive: boolean };
+}
+
+/** What a persistent watch hears (ZooKeeper 3.6): its node's events, or its subtree's node events. */
+function persistentHears(w: Watch, n: { type: number; path: string }): boolean {
+  if (!w.persistent!.recursive) return n.path === w.path;
+  const inside = w.path === "/" || n.path === w.path || n.path.startsWith(`${w.path}/`);
+  return inside && EVENT_TYPES[n.type] !== "NodeChildrenChanged";
 }
 
 /** The events each kind of watch is told of (ZooKeeper 3.8's WatchManager and the client's materialize). */
@@ -149,6 +158,7 @@ export class ZkSide implements Side {
       if (op.op === "expire") throw new Error(`expire: session ${session.owner} is already ${session.state}`);
       // The Java client of a closed or expired session answers every request itself.
       if (op.op === "watch") this.watches.set(op.name, { wire, kind: op.kind, path: op.path, from: 0, set: false });
+      if (op.op === "addWatch") this.watches.set(op.name, { wire, kind: "data", path: op.path, from: 0, set: false, persistent: { recursive: op.recursive } });
       return this.refused("SESSIONEXPIRED");
     }
     const owner = session?.owner ?? `anonymous ${actorName}`;
@@ -192,6 +202,12 @@ export class ZkSide implements Side {
         this.watches.set(op.name, { wire, kind: op.kind, path: op.path, from: notificationsBefore, set: watchIsSet(op.kind, result.code) });
         return result;
       }
+      case "addWatch": {
+        if (javaPathProblem(op.path) !== null) return this.refused("BADARGUMENTS");
+        const r = await wire.addWatch(op.path, op.recursive);
+        this.watches.set(op.name, { wire, kind: "data", path: op.path, from: r.notificationsBefore, set: r.err === 0, persistent: { recursive: op.recursive } });
+        return { code: errName(r.err), zxid: this.frame.zxid(r.zxid) };
+      }
       case "events": {
         const w = this.watches.get(op.name);
         if (!w) throw new Error(`events: no watch named ${op.name}`);
@@ -200,6 +216,10 @@ export class ZkSide implements Side {
         if (!w.set) return { code: "OK", zxid: await this.lastZxid(), event: "unset" };
         // A round trip on the watcher's own connection: the notifications of every txn applied before it precede its reply.
         await wire.exists("/");
+        if (w.persistent) {
+          const heard = wire.notifications.slice(w.from).filter((x) => persistentHears(w, x));
+          return { code: "OK", zxid: await this.lastZxid(), heard: heard.map((x) => `${EVENT_TYPES[x.type]} ${x.path}`) };
+        }
         const n = wire.notifications.slice(w.from).find((x) => x.path === w.path && TRIGGERS[w.kind].includes(EVENT_TYPES[x.type] ?? ""));
         return { code: "OK", zxid: await this.lastZxid(), event: n ? `${EVENT_TYPES[n.type]} ${n.path}` : "none" };
       }

@@ -30,6 +30,7 @@ export const OP = {
   multiRead: 22,
   auth: 100,
   getEphemerals: 103,
+  addWatch: 106,
   error: -1,
   closeSession: -11,
 } as const;
@@ -447,6 +448,11 @@ export class ZkWire {
     const res: Reply & { stat?: WireStat } = await this.call(OP.setACL, new Writer().str(path).acl(acl).int(version).done());
     if (res.err === 0) res.stat = res.r.stat();
     return res;
+  }
+
+  /** addWatch (3.6): mode 0 PERSISTENT, 1 PERSISTENT_RECURSIVE. */
+  addWatch(path: string, recursive: boolean): Promise<Reply> {
+    return this.call(OP.addWatch, new Writer().str(path).int(recursive ? 1 : 0).done());
   }
 
   async getChildren2(path: string, watch = false): Promise<Reply & { children?: string[]; stat?: WireStat }> {
