@@ -62,7 +62,9 @@ async function readStates(ctx: Ctx, path: string, type: WatchType, revisions: bi
   const counts = res.responses.map((r) => ("range" in r ? r.range.count : 0n));
   const at = extra.length;
   if (kvs[at]!.length === 0) {
-    // Every revision read here follows the bootstrap (zxids start there), so only a fresh tree lacks its base key.
+    // Zxids start at the bootstrap: a past revision without the base key is of
+    // an earlier tree under this prefix; a current one, a tree not yet made.
+    if (revisions.some((r) => r !== 0n)) throw expiredWatch(path);
     await bootstrap(ctx);
     return readStates(ctx, path, type, revisions, extra);
   }
