@@ -313,9 +313,13 @@ export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: 
     if (acl) checkAcl(decodeAcl(acl.value).acl, PERMS.READ, ctx.caller.ids, path);
   }
   let lo = from.revision;
+  /** The state at the revision etcd woke the poll for, when that is the first change (one watched key). */
+  let woke: State | null = null;
   for (;;) {
     let at: State | null = null;
-    if (type === "exists" && from.node === null) {
+    if (woke !== null && changed(type, from, woke)) {
+      at = woke;
+    } else if (type === "exists" && from.node === null) {
       // Absent then and now says nothing: it may have come and gone since.
       const created = await firstCreation(ctx, path, lo, now.revision);
       if (created !== null) at = created === now.revision ? now : (await readStates(ctx, path, type, [created])).states[0]!;
@@ -330,9 +334,13 @@ export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: 
       return null;
     }
     lo = now.revision;
-    const woken = await nextChange(ctx.etcd, watchRanges(ctx, path, type), now.revision + 1n, signal);
+    const ranges = watchRanges(ctx, path, type);
+    const woken = await nextChange(ctx.etcd, ranges, now.revision + 1n, signal);
     if (woken === null) return null;
-    now = (await readStates(ctx, path, type, [0n])).states[0]!;
+    // One watched key: etcd's first change after lo is the event's revision, no search needed.
+    const states = (await readStates(ctx, path, type, ranges.length === 1 ? [0n, woken] : [0n])).states;
+    now = states[0]!;
+    woke = states[1] ?? null;
     ctx.sawZxid(zxidOf(now));
   }
 }
