@@ -170,3 +170,24 @@ export function statJson(s: Stat) {
     numChildren: s.numChildren,
   };
 }
+
+/**
+ * A signal that aborts after `ms` or when the caller hangs up; `end()` frees
+ * its timer. (Node 20's AbortSignal.any holds its sources weakly: a
+ * timeout signal only it refers to can be collected and never fire.)
+ */
+export function deadline(c: Context, ms: number): { signal: AbortSignal; end(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, ms);
+  const hangUp = c.req.raw.signal;
+  hangUp.addEventListener("abort", abort, { once: true });
+  if (hangUp.aborted) abort();
+  return {
+    signal: controller.signal,
+    end() {
+      clearTimeout(timer);
+      hangUp.removeEventListener("abort", abort);
+    },
+  };
+}

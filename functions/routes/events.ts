@@ -9,7 +9,7 @@ import { ZkError, zkCodeNumber } from "../../lib/errors.js";
 import { validatePath } from "../../lib/path.js";
 import { persistentWatch } from "../../lib/persistent.js";
 import type { AppEnv } from "../env.js";
-import { parseInt64, queryOf, znodePathOf } from "../request.js";
+import { deadline, parseInt64, queryOf, znodePathOf } from "../request.js";
 import { EventsQuery } from "../schemas.js";
 import { resource } from "./resource.js";
 
@@ -29,8 +29,8 @@ async function events(c: Context<AppEnv>): Promise<Response> {
   const since = lastEventId !== undefined ? parseInt64(lastEventId.trim(), "Last-Event-ID") : q.zxid === undefined ? null : parseInt64(q.zxid, "zxid");
   const timeoutMs = Math.min(q.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctx.config.maxWatchTimeoutMs);
   const watch = await persistentWatch(ctx, path, q.recursive === "true", since);
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), c.req.raw.signal]);
   return streamSSE(c, async (stream) => {
+    const open = deadline(c, timeoutMs);
     let seen = watch.since;
     let told = seen;
     // An id with no data moves the EventSource's resume point without an event.
@@ -40,7 +40,7 @@ async function events(c: Context<AppEnv>): Promise<Response> {
     }, KEEPALIVE_MS);
     try {
       await stream.write(`retry: 1000\nid: ${seen}\n\n`);
-      for await (const txn of watch.events(signal)) {
+      for await (const txn of watch.events(open.signal)) {
         for (const e of txn.events) {
           await stream.writeSSE({ id: e.zxid.toString(), data: JSON.stringify({ type: e.type, path: e.path, zxid: e.zxid.toString() }) });
         }
@@ -53,6 +53,7 @@ async function events(c: Context<AppEnv>): Promise<Response> {
       await stream.writeSSE({ event: "error", data: JSON.stringify({ code: err.code, zkCode: zkCodeNumber(err.code), message: err.message }) }).catch(() => undefined);
     } finally {
       clearInterval(keepalive);
+      open.end();
     }
   });
 }

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { validatePath } from "../../lib/path.js";
 import { nextEvent } from "../../lib/watch.js";
 import type { AppEnv } from "../env.js";
-import { parseInt64, queryOf, znodePathOf } from "../request.js";
+import { deadline, parseInt64, queryOf, znodePathOf } from "../request.js";
 import { WatchQuery } from "../schemas.js";
 import { resource } from "./resource.js";
 
@@ -19,9 +19,13 @@ async function poll(c: Context<AppEnv>): Promise<Response> {
   const q = queryOf(c, WatchQuery);
   const since = q.zxid === undefined ? null : parseInt64(q.zxid, "zxid");
   const timeoutMs = Math.min(q.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctx.config.maxWatchTimeoutMs);
-  // A caller that hangs up stops the wait too.
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), c.req.raw.signal]);
-  const event = await nextEvent(ctx, path, q.type, since, signal);
+  const wait = deadline(c, timeoutMs);
+  let event;
+  try {
+    event = await nextEvent(ctx, path, q.type, since, wait.signal);
+  } finally {
+    wait.end();
+  }
   if (event === null) return c.body(null, 204);
   return c.json({ type: event.type, path: event.path, zxid: event.zxid.toString() });
 }

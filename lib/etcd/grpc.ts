@@ -113,6 +113,11 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
       throw failure(e, opts.endpoints[i]!);
     }
     const cancel = () => stream.cancel();
+    // Aborted while the stream was being opened: the abort event has passed.
+    if (signal.aborted) {
+      cancel();
+      return;
+    }
     signal.addEventListener("abort", cancel, { once: true });
     try {
       for (const range of ranges) stream.write(toWireWatchCreate(range, fromRevision, buffers));
