@@ -12,7 +12,7 @@ import { ZkError } from "./errors.js";
 import { validatePath } from "./path.js";
 import { decodeAcl, decodeEvents, decodeNode, offsetOf } from "./records.js";
 import { bootstrap } from "./bootstrap.js";
-import { atZxid, expiredWatch, type WatchEvent } from "./watch.js";
+import { atZxid, expiredWatch, readPast, type WatchEvent } from "./watch.js";
 
 export interface PersistentWatch {
   /** The zxid the events follow. */
@@ -26,8 +26,8 @@ function within(path: string, root: string): boolean {
   return root === "/" || path === root || path.startsWith(`${root}/`);
 }
 
-async function readBase(ctx: Ctx, revision: bigint, extra: RequestOp[] = []): Promise<{ revision: bigint; base: KeyValue | undefined; extra: KeyValue[][] }> {
-  const res = await ctx.etcd.txn({ success: [{ range: { key: ctx.keys.base(), revision } }, ...extra] });
+async function readBase(ctx: Ctx, path: string, revision: bigint, extra: RequestOp[] = []): Promise<{ revision: bigint; base: KeyValue | undefined; extra: KeyValue[][] }> {
+  const res = await readPast(ctx, path, [{ range: { key: ctx.keys.base(), revision } }, ...extra]);
   const kvs = res.responses.map((r) => ("range" in r ? r.range.kvs : []));
   return { revision: revision === 0n ? res.revision : revision, base: kvs[0]![0], extra: kvs.slice(1) };
 }
@@ -42,10 +42,10 @@ export async function persistentWatch(ctx: Ctx, path: string, recursive: boolean
   validatePath(path);
   const session = ctx.caller.session;
   const checks: RequestOp[] = session === undefined ? [] : [{ range: { key: ctx.keys.session(session) } }];
-  let now = await readBase(ctx, 0n, checks);
+  let now = await readBase(ctx, path, 0n, checks);
   if (now.base === undefined) {
     await bootstrap(ctx);
-    now = await readBase(ctx, 0n, checks);
+    now = await readBase(ctx, path, 0n, checks);
   }
   const nowBase = now.base!;
   const zxidNow = now.revision - offsetOf(nowBase);
@@ -59,10 +59,10 @@ export async function persistentWatch(ctx: Ctx, path: string, recursive: boolean
   let start = { revision: now.revision, base: nowBase };
   if (since !== null && since !== zxidNow) {
     const found = await atZxid(since, nowBase, async (revision) => {
-      const at = await readBase(ctx, revision).catch((e: unknown) => {
-        throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
-      });
-      return { base: at.base!, value: at.base! };
+      const at = await readBase(ctx, path, revision);
+      // A revision before the base key's is of an earlier tree under this prefix.
+      if (at.base === undefined) throw expiredWatch(path);
+      return { base: at.base, value: at.base };
     });
     start = { revision: found.revision, base: found.value };
   }
@@ -121,7 +121,7 @@ async function eventsOf(ctx: Ctx, path: string, recursive: boolean, group: Chang
   // changing; a recursive one, the node events of its whole subtree.
   const heard = fired.filter((f) => (recursive ? f.table !== "child" && within(f.path, path) : f.path === path));
   if (heard.length === 0) return [];
-  const told = await readable(ctx, group, revision, heard);
+  const told = await readable(ctx, path, group, revision, heard);
   return heard.filter((_, i) => told[i]).map((f) => ({ type: f.type, path: f.path, zxid }));
 }
 
@@ -129,7 +129,7 @@ async function eventsOf(ctx: Ctx, path: string, recursive: boolean, group: Chang
  * Whether the caller may be told of each event: READ on the node's ACL at the
  * event (ZooKeeper 3.8.4+), as it was before for a node this revision deleted.
  */
-async function readable(ctx: Ctx, group: Change[], revision: bigint, heard: Fired[]): Promise<boolean[]> {
+async function readable(ctx: Ctx, path: string, group: Change[], revision: bigint, heard: Fired[]): Promise<boolean[]> {
   const { keys } = ctx;
   const gone = new Set(heard.filter((f) => f.type === "NodeDeleted").map((f) => f.path));
   for (const c of group) {
@@ -144,7 +144,7 @@ async function readable(ctx: Ctx, group: Change[], revision: bigint, heard: Fire
   const acls = new Map<string, Bytes | null>();
   const toRead = [...new Set(heard.map((f) => f.path))].filter((p) => gone.has(p) || !written.has(p));
   if (toRead.length > 0) {
-    const res = await ctx.etcd.txn({ success: toRead.map((p) => ({ range: { key: keys.acl(p), revision: gone.has(p) ? revision - 1n : revision } })) });
+    const res = await readPast(ctx, path, toRead.map((p) => ({ range: { key: keys.acl(p), revision: gone.has(p) ? revision - 1n : revision } })));
     toRead.forEach((p, i) => {
       const r = res.responses[i]!;
       acls.set(p, "range" in r ? (r.range.kvs[0]?.value ?? null) : null);

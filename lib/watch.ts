@@ -11,7 +11,7 @@
 // polls, and a zxid older than the compacted history is WATCHEXPIRED.
 import { checkAcl, granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
-import { EtcdCompactedError, nextChange, type KeyValue, type RequestOp, type WatchRange } from "./etcd/types.js";
+import { EtcdCompactedError, nextChange, type KeyValue, type RequestOp, type TxnResponse, type WatchRange } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { parentOf, validatePath } from "./path.js";
 import { firstIn, type EventType } from "./events.js";
@@ -51,13 +51,7 @@ function readOps(ctx: Ctx, path: string, type: WatchType, revision: bigint): Req
 /** Reads the watched state at each revision (0: current) in one round trip; `extra` ops go first. */
 async function readStates(ctx: Ctx, path: string, type: WatchType, revisions: bigint[], extra: RequestOp[] = []): Promise<{ states: State[]; extra: KeyValue[][] }> {
   const per = readOps(ctx, path, type, 0n).length;
-  const success = [...extra, ...revisions.flatMap((r) => readOps(ctx, path, type, r))];
-  let res;
-  try {
-    res = await ctx.etcd.txn({ success });
-  } catch (e) {
-    throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
-  }
+  const res = await readPast(ctx, path, [...extra, ...revisions.flatMap((r) => readOps(ctx, path, type, r))]);
   const kvs = res.responses.map((r) => ("range" in r ? r.range.kvs : []));
   const counts = res.responses.map((r) => ("range" in r ? r.range.count : 0n));
   const at = extra.length;
@@ -159,12 +153,7 @@ async function readLineage(ctx: Ctx, path: string, revisions: bigint[]): Promise
     { range: { key: keys.node(path), revision, keysOnly: true } },
     { range: { key: keys.events(), revision } },
   ]);
-  let res;
-  try {
-    res = await ctx.etcd.txn({ success });
-  } catch (e) {
-    throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
-  }
+  const res = await readPast(ctx, path, success);
   const kvs = res.responses.map((r) => ("range" in r ? r.range.kvs : []));
   return revisions.map((revision, i) => ({
     creations: kvs[3 * i]![0] ?? null,
@@ -245,17 +234,11 @@ function recordedAt(kv: KeyValue | undefined, revision: bigint) {
  */
 async function firstEvent(ctx: Ctx, path: string, type: WatchType, from: State, at: State): Promise<{ event: WatchEvent; told: boolean }> {
   const { keys } = ctx;
-  const res = await ctx.etcd
-    .txn({
-      success: [
-        { range: { key: keys.events(), revision: at.revision } },
-        { range: { key: keys.acl(path), revision: at.revision } },
-        { range: { key: keys.acl(path), revision: at.revision - 1n } },
-      ],
-    })
-    .catch((e: unknown) => {
-      throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
-    });
+  const res = await readPast(ctx, path, [
+    { range: { key: keys.events(), revision: at.revision } },
+    { range: { key: keys.acl(path), revision: at.revision } },
+    { range: { key: keys.acl(path), revision: at.revision - 1n } },
+  ]);
   const [events, aclAt, aclBefore] = res.responses.map((r) => ("range" in r ? r.range.kvs[0] : undefined));
   const recorded = recordedAt(events, at.revision);
   const kind = (recorded && firstIn(recorded, type === "children" ? "child" : "data", path)) ?? eventType(type, from, at);
@@ -274,6 +257,15 @@ function aborted(signal: AbortSignal): Promise<void> {
 
 export function expiredWatch(path: string): ZkError {
   return new ZkError("WATCHEXPIRED", "etcd has compacted the history this watch needs: read again and watch from that read's zxid", path);
+}
+
+/** A read, some of it at past revisions: history etcd compacted away is WATCHEXPIRED. */
+export async function readPast(ctx: Ctx, path: string, success: RequestOp[]): Promise<TxnResponse> {
+  try {
+    return await ctx.etcd.txn({ success });
+  } catch (e) {
+    throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
+  }
 }
 
 function watchRanges(ctx: Ctx, path: string, type: WatchType): WatchRange[] {
