@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import type { z } from "@hono/zod-openapi";
 import { ZkError } from "../lib/errors.js";
 import type { Stat } from "../lib/stat.js";
+import type { AppEnv } from "./env.js";
 
 /** The znode path after a route prefix: percent-decoded once, not yet validated. */
 export function znodePathOf(c: Context, prefix: string): string {
@@ -169,6 +170,11 @@ export function statJson(s: Stat) {
     dataLength: s.dataLength,
     numChildren: s.numChildren,
   };
+}
+
+/** How long a watch poll or event stream lasts: `timeoutMs`, 30 s when absent, at most the configured maximum (API.md). */
+export function waitMsOf(c: Context<AppEnv>, timeoutMs: number | undefined): number {
+  return Math.min(timeoutMs ?? 30_000, c.get("ctx").config.maxWatchTimeoutMs);
 }
 
 /**

@@ -9,12 +9,11 @@ import { ZkError, zkCodeNumber } from "../../lib/errors.js";
 import { validatePath } from "../../lib/path.js";
 import { persistentWatch } from "../../lib/persistent.js";
 import type { AppEnv } from "../env.js";
-import { deadline, parseInt64, queryOf, znodePathOf } from "../request.js";
+import { deadline, parseInt64, queryOf, waitMsOf, znodePathOf } from "../request.js";
 import { EventsQuery } from "../schemas.js";
 import { resource } from "./resource.js";
 
 const PREFIX = "/v1/events";
-const DEFAULT_TIMEOUT_MS = 30_000;
 /** Under the idle timeouts of HTTP proxies. */
 const KEEPALIVE_MS = 15_000;
 
@@ -27,7 +26,7 @@ async function events(c: Context<AppEnv>): Promise<Response> {
   const lastEventId = c.req.header("last-event-id");
   // A reconnecting EventSource says where it got to; that beats the URL's zxid.
   const since = lastEventId !== undefined ? parseInt64(lastEventId.trim(), "Last-Event-ID") : q.zxid === undefined ? null : parseInt64(q.zxid, "zxid");
-  const timeoutMs = Math.min(q.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctx.config.maxWatchTimeoutMs);
+  const timeoutMs = waitMsOf(c, q.timeoutMs);
   const watch = await persistentWatch(ctx, path, q.recursive === "true", since);
   return streamSSE(c, async (stream) => {
     const open = deadline(c, timeoutMs);

@@ -4,12 +4,11 @@ import type { Context } from "hono";
 import { validatePath } from "../../lib/path.js";
 import { nextEvent } from "../../lib/watch.js";
 import type { AppEnv } from "../env.js";
-import { deadline, parseInt64, queryOf, znodePathOf } from "../request.js";
+import { deadline, parseInt64, queryOf, waitMsOf, znodePathOf } from "../request.js";
 import { WatchQuery } from "../schemas.js";
 import { resource } from "./resource.js";
 
 const PREFIX = "/v1/watch";
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 async function poll(c: Context<AppEnv>): Promise<Response> {
   c.set("op", "watch");
@@ -18,7 +17,7 @@ async function poll(c: Context<AppEnv>): Promise<Response> {
   validatePath(path);
   const q = queryOf(c, WatchQuery);
   const since = q.zxid === undefined ? null : parseInt64(q.zxid, "zxid");
-  const timeoutMs = Math.min(q.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctx.config.maxWatchTimeoutMs);
+  const timeoutMs = waitMsOf(c, q.timeoutMs);
   const wait = deadline(c, timeoutMs);
   let event;
   try {
