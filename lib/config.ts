@@ -20,7 +20,7 @@ export interface Config {
   maxAttempts: number;
   /** Znodes the scheduled run examines per run, for each of its two scans. */
   scheduleBatch: number;
-  /** Longest wait of one watch poll; longer `timeoutMs` is clamped to it. */
+  /** Longest wait of one watch poll or event stream; a longer `timeoutMs` is clamped to it. */
   maxWatchTimeoutMs: number;
   /** Serve callers without credentials. */
   allowAnonymous: boolean;
