@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Etcd } from "../../lib/etcd/types.js";
 import { startEtcdCluster, type EtcdCluster } from "../support/etcd-server.js";
-import { etcdClient, service, TRANSPORTS } from "../support/service.js";
+import { b64, etcdClient, service, TRANSPORTS } from "../support/service.js";
 
 let cluster: EtcdCluster;
 beforeAll(async () => {
@@ -56,5 +56,26 @@ describe.each(TRANSPORTS)("etcd cluster faults over %s", (transport) => {
     const children = new Set<string>((await call("GET", "/v1/znodes/?view=children")).body.children.map((c: string) => `/${c}`));
     for (const p of acked) expect(children.has(p), p).toBe(true);
     expect((await call("GET", "/healthz")).status).toBe(200);
+  });
+
+  test("a waiting watch poll and an event stream carry on from another member when theirs goes", async () => {
+    const watching = etcdClient(transport, cluster.endpoints, 1500);
+    try {
+      const { app, call } = service(watching);
+      await call("POST", "/v1/znodes/w");
+      const read = await call("GET", "/v1/znodes/w");
+      const poll = call("GET", `/v1/watch/w?type=data&zxid=${read.zxid}&timeoutMs=20000`);
+      const stream = Promise.resolve(app.request(`http://localhost/v1/events/w?zxid=${read.zxid}&timeoutMs=5000`)).then((r) => r.text());
+      await new Promise((r) => setTimeout(r, 300));
+      // Watch streams start on the first endpoint: this is the member both are on.
+      await cluster.members[0]!.stop();
+      const set = await call("PUT", "/v1/znodes/w", { json: { data: b64("x") } });
+      expect(set.status).toBe(200);
+      expect((await poll).body).toEqual({ type: "NodeDataChanged", path: "/w", zxid: set.body.stat.mzxid });
+      expect(await stream).toContain(`data: {"type":"NodeDataChanged","path":"/w","zxid":"${set.body.stat.mzxid}"}`);
+    } finally {
+      await cluster.members[0]!.start();
+      await watching.close();
+    }
   });
 });
