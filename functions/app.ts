@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { digestId, type Identity } from "../lib/acl.js";
 import { Ctx } from "../lib/context.js";
 import { EtcdLimitError, EtcdUnavailableError } from "../lib/etcd/types.js";
-import { ZkError } from "../lib/errors.js";
+import { ZkError, sessionNotLive } from "../lib/errors.js";
 import { counting, recordOp } from "../lib/metrics.js";
 import { read } from "../lib/snapshot.js";
 import type { AppEnv, Deps } from "./env.js";
@@ -112,7 +112,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
         const session = ctx.caller.session;
         const snap = await read(ctx, { sessions: session === undefined ? [] : [session] });
         if (session !== undefined && isRequestError(e.code) && !snap.sessions.get(session)) {
-          e = new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+          e = sessionNotLive(session);
         }
       } catch {
         // etcd is away: the error at hand is still the answer.

@@ -51,3 +51,8 @@ export class ZkError extends Error {
     super(message);
   }
 }
+
+/** A request names a session that is not live: 410, as ZooKeeper answers a reconnect to it. */
+export function sessionNotLive(id: bigint): ZkError {
+  return new ZkError("SESSIONEXPIRED", `session ${id} is not live (expired, closed or never opened)`);
+}

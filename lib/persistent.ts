@@ -8,7 +8,7 @@ import { granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
 import { EtcdCompactedError, type Bytes, type Change, type KeyValue, type RequestOp } from "./etcd/types.js";
 import { created, dataChanged, deleted, type Fired } from "./events.js";
-import { ZkError } from "./errors.js";
+import { ZkError, sessionNotLive } from "./errors.js";
 import { validatePath } from "./path.js";
 import { decodeAcl, decodeEvents, decodeNode, offsetOf } from "./records.js";
 import { bootstrap } from "./bootstrap.js";
@@ -51,7 +51,7 @@ export async function persistentWatch(ctx: Ctx, path: string, recursive: boolean
   const zxidNow = now.revision - offsetOf(nowBase);
   ctx.sawZxid(zxidNow);
   if (session !== undefined && now.extra[0]!.length === 0) {
-    throw new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+    throw sessionNotLive(session);
   }
   if (since !== null && since > zxidNow) {
     throw new ZkError("BADARGUMENTS", `zxid ${since} is ahead of the last zxid ${zxidNow}: pass a zxid this service gave`);

@@ -2,7 +2,7 @@
 // expiry exactly one etcd revision (it goes together with the session's
 // ephemerals), which is the closeSession zxid ZooKeeper would spend.
 import type { Ctx } from "./context.js";
-import { ZkError } from "./errors.js";
+import { ZkError, sessionNotLive } from "./errors.js";
 import { offsetOf } from "./records.js";
 import { read, type Snapshot } from "./snapshot.js";
 import { transact } from "./transact.js";
@@ -48,14 +48,14 @@ export async function openSession(ctx: Ctx, askedTimeoutMs: number): Promise<Ses
 }
 
 function sessionOf(id: bigint, value: Uint8Array | undefined): Session {
-  if (!value) throw new ZkError("SESSIONEXPIRED", `session ${id} is not live (expired, closed or never opened)`);
+  if (!value) throw sessionNotLive(id);
   return { id, timeoutMs: JSON.parse(decoder.decode(value)).timeoutMs };
 }
 
 /** Heartbeat: refreshes the lease. Both must hold: the lease and the session key. */
 export async function pingSession(ctx: Ctx, id: bigint): Promise<Session> {
   const [alive, snap] = await Promise.all([ctx.etcd.leaseKeepAlive(id), read(ctx, { sessions: [id] })]);
-  if (!alive) throw new ZkError("SESSIONEXPIRED", `session ${id} is not live (expired, closed or never opened)`);
+  if (!alive) throw sessionNotLive(id);
   return sessionOf(id, snap.sessionValues.get(id));
 }
 

@@ -4,7 +4,7 @@
 // failed op still commits: ZooKeeper's error txn spends a zxid.
 import type { Ctx } from "./context.js";
 import type { Compare, RequestOp } from "./etcd/types.js";
-import { ZkError } from "./errors.js";
+import { ZkError, sessionNotLive } from "./errors.js";
 import { parentOf } from "./path.js";
 import { NeedPaths, plan, isSequential, type Change, type Part, type Plan, type WriteOp, type WriteResult } from "./plan.js";
 import { firedBy } from "./events.js";
@@ -35,7 +35,7 @@ export function readSetOf(ops: WriteOp[]): Set<string> {
 
 function checkSession(snap: Snapshot, session: bigint | undefined): void {
   if (session !== undefined && !snap.sessions.get(session)) {
-    throw new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+    throw sessionNotLive(session);
   }
 }
 

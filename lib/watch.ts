@@ -12,7 +12,7 @@
 import { checkAcl, granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
 import { EtcdCompactedError, nextChange, type KeyValue, type RequestOp, type TxnResponse, type WatchRange } from "./etcd/types.js";
-import { ZkError } from "./errors.js";
+import { ZkError, sessionNotLive } from "./errors.js";
 import { parentOf, validatePath } from "./path.js";
 import { firstIn, type EventType } from "./events.js";
 import { decodeAcl, decodeEvents, offsetOf } from "./records.js";
@@ -292,7 +292,7 @@ export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: 
   let now = first.states[0]!;
   ctx.sawZxid(zxidOf(now));
   if (session !== undefined && first.extra[1]!.length === 0) {
-    throw new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+    throw sessionNotLive(session);
   }
   if (since !== null && since > zxidOf(now)) {
     throw new ZkError("BADARGUMENTS", `zxid ${since} is ahead of the last zxid ${zxidOf(now)}: pass the ZK-Zxid of the read that set the watch`);

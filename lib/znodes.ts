@@ -3,7 +3,7 @@
 import { checkAcl, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
 import type { Bytes } from "./etcd/types.js";
-import { ZkError, type ErrorCode, type OpResultCode } from "./errors.js";
+import { ZkError, type ErrorCode, type OpResultCode, sessionNotLive } from "./errors.js";
 import { validatePath } from "./path.js";
 import { isEphemeral, isSequential, isTtl, type WriteOp, type WriteResult } from "./plan.js";
 import type { AclEntry } from "./records.js";
@@ -19,7 +19,7 @@ async function readChecked(ctx: Ctx, set: ReadSet): Promise<Snapshot> {
   const session = ctx.caller.session;
   const snap = await read(ctx, { ...set, sessions: session === undefined ? [] : [session] });
   if (session !== undefined && !snap.sessions.get(session)) {
-    throw new ZkError("SESSIONEXPIRED", `session ${session} is not live (expired, closed or never opened)`);
+    throw sessionNotLive(session);
   }
   return snap;
 }
