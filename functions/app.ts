@@ -2,14 +2,15 @@
 // errors become responses.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { digestId, type Identity } from "../lib/acl.js";
+import { digestId } from "../lib/acl.js";
 import { Ctx } from "../lib/context.js";
-import { EtcdLimitError, EtcdUnavailableError } from "../lib/etcd/types.js";
-import { ZkError, sessionNotLive } from "../lib/errors.js";
+import { EtcdLimitError, EtcdUnavailableError } from "../lib/etcd/errors.js";
+import { ZkError } from "../lib/errors.js";
 import { counting, recordOp } from "../lib/metrics.js";
-import { read } from "../lib/snapshot.js";
+import type { Identity } from "../lib/model.js";
+import { checkCaller } from "../lib/znodes.js";
 import type { AppEnv, Deps } from "./env.js";
-import { errorBody, isRequestError, statusOf } from "./errors.js";
+import { errorBody, HttpError, isRequestError, statusOf } from "./errors.js";
 import { adminRoutes } from "./routes/admin.js";
 import { aclRoutes } from "./routes/acl.js";
 import { multiRoutes } from "./routes/multi.js";
@@ -55,6 +56,21 @@ function zxidHeader(ctx: Ctx | undefined): string {
   return ctx?.lastZxid == null ? "-1" : ctx.lastZxid.toString();
 }
 
+/**
+ * The request's context; for a request refused before its route made one
+ * (credentials, an unknown route), an anonymous one that can still read the
+ * last zxid. Undefined when not even the configuration could be had.
+ */
+function ctxOf(c: Context<AppEnv>): Ctx | undefined {
+  const made = c.get("ctx");
+  if (made) return made;
+  const etcd = c.get("etcd");
+  if (!etcd) return undefined;
+  const ctx = new Ctx(etcd, c.get("config"));
+  c.set("ctx", ctx);
+  return ctx;
+}
+
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -62,14 +78,15 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     c.set("op", "other");
     const config = deps.config(c);
     const etcd = counting(deps.etcd(config));
-    // A caller's mistake in the session or credentials still gets a ZK-Zxid: make the context first.
-    const ctx = new Ctx(etcd, config, { ids: [] });
-    c.set("ctx", ctx);
-    ctx.caller.ids.push(...(await identities(c, deps, config.allowAnonymous, config.apiCredentials)));
+    c.set("config", config);
+    c.set("etcd", etcd);
+    c.set("ids", await identities(c, deps, config.allowAnonymous, config.apiCredentials));
+    let ctx;
     try {
       await next();
+      ctx = ctxOf(c)!;
       // Every response carries the last zxid, even one whose route never read etcd.
-      if (ctx.lastZxid === null && c.error === undefined) await read(ctx, {}).catch(() => undefined);
+      if (ctx.lastZxid === null && c.error === undefined) await checkCaller(ctx).catch(() => undefined);
     } finally {
       recordOp(c.get("op"), etcd.calls);
     }
@@ -85,11 +102,11 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   eventsRoutes(app);
 
   app.notFound(() => {
-    throw new ZkError("NOTFOUND", "no such route; see /docs");
+    throw new HttpError("NOTFOUND", "no such route; see /docs");
   });
 
   app.onError(async (err, c) => {
-    const ctx = c.get("ctx") as Ctx | undefined;
+    const ctx = ctxOf(c);
     if (err instanceof EtcdUnavailableError) {
       c.header("Retry-After", "1");
       c.header("ZK-Zxid", zxidHeader(ctx));
@@ -98,7 +115,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     if (err instanceof EtcdLimitError) {
       err = new ZkError("TOOLARGE", `the request needs more than the etcd cluster allows in one transaction (its --max-txn-ops or --max-request-bytes): ${err.message}`);
     }
-    if (!(err instanceof ZkError)) {
+    if (!(err instanceof ZkError || err instanceof HttpError)) {
       const requestId = crypto.randomUUID();
       c.header("ZK-Zxid", zxidHeader(ctx));
       console.error(`request ${requestId} ${c.req.method} ${c.req.path}:`, err);
@@ -106,16 +123,13 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     }
     let e = err;
     // The reply still carries the last zxid; and a refused request naming a dead
-    // session answers 410 first (API.md's order: session before path and body).
+    // session answers 410 first (docs/api.md's order: session before path and body).
     if (ctx && ctx.lastZxid === null) {
       try {
-        const session = ctx.caller.session;
-        const snap = await read(ctx, { sessions: session === undefined ? [] : [session] });
-        if (session !== undefined && isRequestError(e.code) && !snap.sessions.get(session)) {
-          e = sessionNotLive(session);
-        }
-      } catch {
-        // etcd is away: the error at hand is still the answer.
+        await checkCaller(ctx);
+      } catch (x) {
+        // Otherwise etcd is away: the error at hand is still the answer.
+        if (x instanceof ZkError && x.code === "SESSIONEXPIRED" && isRequestError(e.code)) e = x;
       }
     }
     if (e.code === "METHODNOTALLOWED") c.header("Allow", c.get("allow") ?? "");

@@ -4,11 +4,18 @@ import type { Context } from "hono";
 import type { Config, ConfigVars } from "../lib/config.js";
 import type { Ctx } from "../lib/context.js";
 import type { Etcd } from "../lib/etcd/types.js";
+import type { Identity } from "../lib/model.js";
 
 export interface AppEnv {
   Bindings: ConfigVars;
   Variables: {
-    ctx: Ctx;
+    config: Config;
+    /** This request's etcd client, counting its round trips. */
+    etcd: Etcd & { calls: number };
+    /** The caller's identities, once its credentials are checked. */
+    ids: Identity[];
+    /** Made once route, method and session are known (routes/resource.ts). */
+    ctx?: Ctx;
     /** The ZooKeeper op a route performs: names its round-trip count in /v1/stats. */
     op: string;
     /** Routes where a missing parent is 409 (create) rather than 404. */

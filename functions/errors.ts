@@ -1,8 +1,23 @@
-// The one place a lib/ error becomes an HTTP status and body (API.md, Errors).
-import type { ErrorCode } from "../lib/errors.js";
-import { ZkError, zkCodeNumber } from "../lib/errors.js";
+// The one place an error becomes an HTTP status and body (docs/api.md, Errors).
+// lib/ speaks ZooKeeper's codes (ZkError); the few conditions that only HTTP
+// has (an unknown route, a method the route lacks, a body of another media
+// type) are HttpErrors, thrown by this layer alone.
+import { ZkError, zkCodeNumber, type ErrorCode } from "../lib/errors.js";
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
+export type HttpCode = "NOTFOUND" | "METHODNOTALLOWED" | "UNSUPPORTEDMEDIATYPE";
+export type ResponseCode = ErrorCode | HttpCode;
+
+export class HttpError extends Error {
+  override name = "HttpError";
+  constructor(
+    readonly code: HttpCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS: Partial<Record<ResponseCode, number>> = {
   BADARGUMENTS: 400,
   INVALIDACL: 400,
   UNIMPLEMENTED: 400,
@@ -24,13 +39,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** `forCreate`: a missing parent is a conflict with the tree's state, not a missing resource. */
-export function statusOf(code: ErrorCode, forCreate = false): number {
+export function statusOf(code: ResponseCode, forCreate = false): number {
   if (code === "NONODE" && forCreate) return 409;
   return STATUS[code] ?? 500;
 }
 
 /** Refused before any etcd work: the request's own fault. */
-export function isRequestError(code: ErrorCode): boolean {
+export function isRequestError(code: ResponseCode): boolean {
   return ["BADARGUMENTS", "INVALIDACL", "UNIMPLEMENTED", "TOOLARGE", "UNSUPPORTEDMEDIATYPE", "NOTFOUND", "METHODNOTALLOWED"].includes(code);
 }
 
@@ -43,12 +58,13 @@ export interface ErrorBody {
   requestId?: string;
 }
 
-export function errorBody(e: ZkError, withResults: boolean): ErrorBody {
+export function errorBody(e: ZkError | HttpError, withResults: boolean): ErrorBody {
+  const zk = e instanceof ZkError ? e : undefined;
   return {
     code: e.code,
     zkCode: zkCodeNumber(e.code),
     message: e.message,
-    ...(e.path !== undefined ? { path: e.path } : {}),
-    ...(withResults && e.results ? { results: e.results } : {}),
+    ...(zk?.path !== undefined ? { path: zk.path } : {}),
+    ...(withResults && zk?.results ? { results: zk.results } : {}),
   };
 }

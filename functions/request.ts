@@ -3,9 +3,11 @@
 // ZkError, so app.ts answers it in one place.
 import type { Context } from "hono";
 import type { z } from "@hono/zod-openapi";
+import { fromBase64, toBase64 } from "../lib/base64.js";
 import { ZkError } from "../lib/errors.js";
-import type { Stat } from "../lib/stat.js";
+import type { Stat } from "../lib/model.js";
 import type { AppEnv } from "./env.js";
+import { HttpError } from "./errors.js";
 
 /** The znode path after a route prefix: percent-decoded once, not yet validated. */
 export function znodePathOf(c: Context, prefix: string): string {
@@ -32,7 +34,7 @@ export function parseInt64(raw: string, what: string): bigint {
 }
 
 /** The session a request names, by `ZK-Session` or `?session=`. */
-export function sessionOf(c: Context): bigint | undefined {
+export function namedSession(c: Context): bigint | undefined {
   const fromQuery = c.req.queries("session") ?? [];
   if (fromQuery.length > 1) throw new ZkError("BADARGUMENTS", `query parameter session given ${fromQuery.length} times; give it once`);
   const raw = c.req.header("zk-session") ?? fromQuery[0];
@@ -66,12 +68,12 @@ export type Body = { kind: "json"; value: unknown } | { kind: "bytes"; value: Ui
  */
 export async function bodyOf(c: Context, maxBytes: number, octetStream = false): Promise<Body> {
   if (c.req.header("content-encoding")) {
-    throw new ZkError("UNSUPPORTEDMEDIATYPE", "Content-Encoding is not supported; send the body uncompressed");
+    throw new HttpError("UNSUPPORTEDMEDIATYPE", "Content-Encoding is not supported; send the body uncompressed");
   }
   const type = (c.req.header("content-type") ?? "application/json").split(";")[0]!.trim().toLowerCase();
   const raw = type === "application/octet-stream" && octetStream;
   if (!raw && type !== "application/json") {
-    throw new ZkError("UNSUPPORTEDMEDIATYPE", `Content-Type ${type} is not accepted here; send application/json${octetStream ? " or application/octet-stream" : ""}`);
+    throw new HttpError("UNSUPPORTEDMEDIATYPE", `Content-Type ${type} is not accepted here; send application/json${octetStream ? " or application/octet-stream" : ""}`);
   }
   const length = c.req.header("content-length");
   if (length !== undefined && Number(length) > maxBytes) {
@@ -137,10 +139,7 @@ export function decodeData(data: string | null | undefined, encoding: Encoding):
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data) || (data.includes("=") ? data.length % 4 !== 0 : data.length % 4 === 1)) {
     throw new ZkError("BADARGUMENTS", "data must be standard base64 (A–Z a–z 0–9 + /, optional = padding, no whitespace)");
   }
-  const bin = atob(data);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  return fromBase64(data);
 }
 
 export function encodeData(data: Uint8Array, encoding: Encoding, path: string): string {
@@ -151,9 +150,7 @@ export function encodeData(data: Uint8Array, encoding: Encoding, path: string): 
       throw new ZkError("BADARGUMENTS", `the data of ${path} is not UTF-8; read it as base64 (drop ?encoding=utf8)`, path);
     }
   }
-  let bin = "";
-  for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
-  return btoa(bin);
+  return toBase64(data);
 }
 
 export function statJson(s: Stat) {
@@ -172,9 +169,9 @@ export function statJson(s: Stat) {
   };
 }
 
-/** How long a watch poll or event stream lasts: `timeoutMs`, 30 s when absent, at most the configured maximum (API.md). */
+/** How long a watch poll or event stream lasts: `timeoutMs`, 30 s when absent, at most the configured maximum (docs/api.md). */
 export function waitMsOf(c: Context<AppEnv>, timeoutMs: number | undefined): number {
-  return Math.min(timeoutMs ?? 30_000, c.get("ctx").config.maxWatchTimeoutMs);
+  return Math.min(timeoutMs ?? 30_000, c.get("config").maxWatchTimeoutMs);
 }
 
 /**

@@ -1,7 +1,6 @@
 // Request and response schemas: they validate requests and write /openapi.json.
 import { z } from "@hono/zod-openapi";
-import { CREATE_MODES } from "../lib/plan.js";
-import { MAX_TTL_MS } from "../lib/znodes.js";
+import { CREATE_MODES, MAX_TTL_MS } from "../lib/model.js";
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -37,7 +36,7 @@ export const Data = z.string().nullish().openapi({ description: "base64 by defau
 const int32 = z.number().int().min(INT32_MIN).max(INT32_MAX);
 const Version = int32.nullish().openapi({ description: "expected version; -1 or absent: any" });
 
-export const AclEntry = z
+export const AclEntryJson = z
   .object({
     perms: z.string().regex(/^[cdrwa]*$/, "perms is a string of the letters c d r w a").openapi({ example: "cdrwa" }),
     scheme: z.string().openapi({ example: "world" }),
@@ -49,14 +48,14 @@ export const Mode = z.enum(CREATE_MODES).openapi("CreateMode");
 export const TtlMs = z.number().int().min(0).max(MAX_TTL_MS);
 
 export const CreateBody = z
-  .object({ data: Data, mode: Mode.nullish(), acl: z.array(AclEntry).nullish(), ttlMs: TtlMs.nullish() })
+  .object({ data: Data, mode: Mode.nullish(), acl: z.array(AclEntryJson).nullish(), ttlMs: TtlMs.nullish() })
   .openapi("CreateBody");
 
 export const SetDataBody = z.object({ data: Data }).openapi("SetDataBody");
 
 export const MultiOp = z
   .discriminatedUnion("op", [
-    z.object({ op: z.literal("create"), path: z.string(), data: Data, mode: Mode.nullish(), acl: z.array(AclEntry).nullish(), ttlMs: TtlMs.nullish() }),
+    z.object({ op: z.literal("create"), path: z.string(), data: Data, mode: Mode.nullish(), acl: z.array(AclEntryJson).nullish(), ttlMs: TtlMs.nullish() }),
     z.object({ op: z.literal("delete"), path: z.string(), version: Version }),
     z.object({ op: z.literal("setData"), path: z.string(), data: Data, version: Version }),
     z.object({ op: z.literal("check"), path: z.string(), version: Version }),
@@ -71,7 +70,7 @@ export const MultiReadBody = z
 
 export const SessionBody = z.object({ timeoutMs: z.number().int().nullish() }).openapi("SessionBody");
 
-export const SetAclBody = z.object({ acl: z.array(AclEntry) }).openapi("SetAclBody");
+export const SetAclBody = z.object({ acl: z.array(AclEntryJson) }).openapi("SetAclBody");
 
 // Query parameters arrive as strings.
 const decimal = (min: number, max: number) =>
@@ -129,7 +128,7 @@ export const ErrorResponse = z
 export const ZnodeResponse = z.object({ path: z.string(), data: z.string(), stat: Stat }).openapi("Znode");
 export const ChildrenResponse = z.object({ path: z.string(), children: z.array(z.string()), stat: Stat }).openapi("Children");
 export const PathStatResponse = z.object({ path: z.string(), stat: Stat }).openapi("PathStat");
-export const AclResponse = z.object({ path: z.string(), acl: z.array(AclEntry), stat: Stat }).openapi("Acl");
+export const AclResponse = z.object({ path: z.string(), acl: z.array(AclEntryJson), stat: Stat }).openapi("Acl");
 export const SessionResponse = z.object({ id: Int64String, timeoutMs: z.number().int() }).openapi("Session");
 export const SessionInfoResponse = SessionResponse.extend({ ephemerals: z.array(z.string()) }).openapi("SessionInfo");
 export const MultiResult = z

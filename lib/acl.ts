@@ -1,7 +1,7 @@
 // ZooKeeper's ACL model: the world, auth, digest and ip schemes, the permission
 // check every op makes, and the fix-up a create or setACL applies to the list given.
 import { ZkError } from "./errors.js";
-import type { AclEntry } from "./records.js";
+import type { AclEntry, Identity } from "./model.js";
 
 export const PERMS = { READ: 1, WRITE: 2, CREATE: 4, DELETE: 8, ADMIN: 16, ALL: 31 } as const;
 
@@ -31,12 +31,6 @@ export function parsePerms(s: string): number | null {
 
 export const OPEN_ACL_UNSAFE: AclEntry[] = [{ perms: PERMS.ALL, scheme: "world", id: "anyone" }];
 
-/** An identity a caller holds: ("ip", address) always, ("digest", "user:hash") when authenticated. */
-export interface Identity {
-  scheme: string;
-  id: string;
-}
-
 /** ZooKeeper's digest id for a user: `user:base64(sha1("user:password"))`. */
 export async function digestId(user: string, password: string): Promise<string> {
   const hash = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(`${user}:${password}`));
@@ -46,7 +40,7 @@ export async function digestId(user: string, password: string): Promise<string> 
 }
 
 /** Whether one of `acl`'s entries grants `perm` to one of `ids`. */
-export function granted(acl: AclEntry[], perm: number, ids: Identity[]): boolean {
+export function granted(acl: AclEntry[], perm: number, ids: readonly Identity[]): boolean {
   if (acl.length === 0) return true; // ZooKeeper: an empty ACL protects nothing
   for (const entry of acl) {
     if ((entry.perms & perm) === 0) continue;
@@ -61,7 +55,7 @@ export function granted(acl: AclEntry[], perm: number, ids: Identity[]): boolean
 }
 
 /** Throws NOAUTH unless one of `acl`'s entries grants `perm` to one of `ids`. */
-export function checkAcl(acl: AclEntry[], perm: number, ids: Identity[], path: string): void {
+export function checkAcl(acl: AclEntry[], perm: number, ids: readonly Identity[], path: string): void {
   if (!granted(acl, perm, ids)) throw new ZkError("NOAUTH", `not authorized for ${permName(perm)} on ${path}`, path);
 }
 
@@ -74,7 +68,7 @@ function permName(perm: number): string {
  * caller's authenticated (digest) ids; anything else must be a valid id of a
  * known scheme. Throws INVALIDACL as ZooKeeper's server does.
  */
-export function fixupAcl(acl: AclEntry[], ids: Identity[], path: string): AclEntry[] {
+export function fixupAcl(acl: AclEntry[], ids: readonly Identity[], path: string): AclEntry[] {
   // ZooKeeper removes duplicates from the list as given, before expanding `auth`.
   const given = acl.filter((e, i) => acl.findIndex((o) => o.perms === e.perms && o.scheme === e.scheme && o.id === e.id) === i);
   if (given.length === 0) throw invalid(path, "the ACL is empty");

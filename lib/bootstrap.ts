@@ -6,19 +6,36 @@
 import { OPEN_ACL_UNSAFE, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
 import type { RequestOp } from "./etcd/types.js";
-import { encodeAcl, encodeBase, encodeCounter, encodeNode, type AclEntry } from "./records.js";
+import type { AclEntry } from "./model.js";
+import { SYSTEM_PATHS } from "./path.js";
+import { encodeAcl, encodeBase, encodeCounter, encodeNode } from "./records.js";
 
-const SYSTEM_NODES: { path: string; acl: AclEntry[]; aversion: number }[] = [
-  { path: "/", acl: OPEN_ACL_UNSAFE, aversion: 0 },
-  { path: "/zookeeper", acl: OPEN_ACL_UNSAFE, aversion: 0 },
-  { path: "/zookeeper/quota", acl: OPEN_ACL_UNSAFE, aversion: 0 },
-  { path: "/zookeeper/config", acl: [{ perms: PERMS.READ, scheme: "world", id: "anyone" }], aversion: -1 },
-];
+const SYSTEM_ACLS: Record<(typeof SYSTEM_PATHS)[number], { acl: AclEntry[]; aversion: number }> = {
+  "/": { acl: OPEN_ACL_UNSAFE, aversion: 0 },
+  "/zookeeper": { acl: OPEN_ACL_UNSAFE, aversion: 0 },
+  "/zookeeper/quota": { acl: OPEN_ACL_UNSAFE, aversion: 0 },
+  "/zookeeper/config": { acl: [{ perms: PERMS.READ, scheme: "world", id: "anyone" }], aversion: -1 },
+};
 
-export async function bootstrap(ctx: Ctx): Promise<void> {
+/**
+ * Runs `attempt`, which answers null when it found no tree under the key
+ * prefix (no base key); then writes the fresh tree and runs it once more.
+ * This is the only way a tree comes to be: whatever calls it may write.
+ */
+export async function ensuringTree<T>(ctx: Ctx, attempt: () => Promise<T | null>): Promise<T> {
+  const first = await attempt();
+  if (first !== null) return first;
+  await bootstrap(ctx);
+  const second = await attempt();
+  if (second === null) throw new Error(`no tree under prefix ${JSON.stringify(ctx.config.prefix)} right after writing one`);
+  return second;
+}
+
+async function bootstrap(ctx: Ctx): Promise<void> {
   const { keys } = ctx;
   const success: RequestOp[] = [{ put: { key: keys.base(), value: encodeBase({ extra: 0n, compactedFallbacks: 0 }) } }];
-  for (const { path, acl, aversion } of SYSTEM_NODES) {
+  for (const path of SYSTEM_PATHS) {
+    const { acl, aversion } = SYSTEM_ACLS[path];
     const node = { kind: "persistent", owner: 0n, ttlMs: 0, version: 0, ctime: 0, mtime: 0, czxid: 0n, mzxid: 0n, off: 0n, data: new Uint8Array() } as const;
     success.push(
       { put: { key: keys.node(path), value: encodeNode(node) } },

@@ -1,16 +1,11 @@
 // What every lib/ operation is given: the etcd client, the key layout, the
-// configuration, and who is asking. Nothing here outlives a request.
-import type { Identity } from "./acl.js";
+// configuration, and who is asking (fixed when the context is made). Nothing
+// here outlives a request; what it accumulates (the newest zxid seen, the
+// expiries found) is that request's own.
 import type { Config } from "./config.js";
 import type { Etcd } from "./etcd/types.js";
 import { Keys } from "./keys.js";
-
-export interface Caller {
-  /** ("ip", address) and, when authenticated, ("digest", "user:hash"). */
-  ids: Identity[];
-  /** The session the request names, if any. */
-  session?: bigint;
-}
+import type { Caller } from "./model.js";
 
 export class Ctx {
   readonly keys: Keys;

@@ -1,5 +1,5 @@
 // ZooKeeper's error codes (KeeperException.Code), one enum for server and client,
-// plus the few conditions of the HTTP service that ZooKeeper has no code for.
+// plus the two conditions of this service that ZooKeeper has no code for.
 
 export const ZK_CODES = {
   OK: 0,
@@ -26,12 +26,16 @@ export const ZK_CODES = {
 
 export type ZkCode = keyof typeof ZK_CODES;
 
-/** Conditions of the service itself, reported with `zkCode: null`. */
-export type ServiceCode = "NOTFOUND" | "METHODNOTALLOWED" | "TOOLARGE" | "UNSUPPORTEDMEDIATYPE" | "WATCHEXPIRED";
+/**
+ * Conditions ZooKeeper has no code for: data over the size limit (ZooKeeper
+ * drops the connection instead), and a watch whose history etcd compacted.
+ */
+export type ServiceCode = "TOOLARGE" | "WATCHEXPIRED";
 
 export type ErrorCode = ZkCode | ServiceCode;
 
-export function zkCodeNumber(code: ErrorCode): number | null {
+/** ZooKeeper's number for a code; null for a condition ZooKeeper has no code for. */
+export function zkCodeNumber(code: string): number | null {
   return code in ZK_CODES ? ZK_CODES[code as ZkCode] : null;
 }
 

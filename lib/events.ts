@@ -5,22 +5,7 @@
 // record at its revision. A txn of one op needs no record: its effect is its
 // event.
 import { parentOf } from "./path.js";
-import type { WriteResult } from "./plan.js";
-
-export type EventType = "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged";
-
-/**
- * ZooKeeper keeps data watches (set by getData and exists) and child watches
- * (getChildren) apart; a deletion fires both, and a watcher set in both hears
- * it once.
- */
-export type WatchTable = "data" | "child" | "both";
-
-export interface Fired {
-  table: WatchTable;
-  type: EventType;
-  path: string;
-}
+import type { EventType, Fired, WriteResult } from "./model.js";
 
 export function created(path: string): Fired[] {
   return [

@@ -4,12 +4,12 @@
 // `scheduleBatch` keys per scan and resumes next time from a cursor kept in
 // etcd, so a run's cost never grows with the tree.
 import type { Ctx } from "./context.js";
-import type { Range } from "./keys.js";
-import { afterExtraWrite, decodeBase } from "./records.js";
-import { read } from "./snapshot.js";
-import { transact } from "./transact.js";
 import { ZkError } from "./errors.js";
+import type { Range } from "./keys.js";
+import { commitExtraWrite } from "./offset.js";
 import { parentOf } from "./path.js";
+import { readSettled } from "./settle.js";
+import { transact } from "./transact.js";
 
 /** Znodes per snapshot read: seven ranges each stay inside etcd's default 128 ops per txn. */
 const CHUNK = 16;
@@ -56,15 +56,15 @@ export async function runMaintenance(ctx: Ctx): Promise<MaintenanceSummary> {
   const limit = ctx.config.scheduleBatch;
 
   // Elist entries, in key order, come grouped by parent. Reading a parent
-  // reconciles it (snapshot.ts).
+  // reconciles it (settle.ts).
   const entries = await page(ctx, keys.allElistEntries(), cursor.ephemerals, limit, (k) => parentOf(keys.elistEntryPath(k)));
   const parents = [...new Set(entries.paths)];
-  for (const chunk of chunks(parents, CHUNK)) await read(ctx, { paths: chunk });
+  for (const chunk of chunks(parents, CHUNK)) await readSettled(ctx, { paths: chunk });
 
   const expiring = await page(ctx, keys.allExpiring(), cursor.expiring, limit, (k) => keys.expiringPath(k));
   let deleted = 0;
   for (const chunk of chunks(expiring.paths, CHUNK)) {
-    const snap = await read(ctx, { paths: chunk });
+    const snap = await readSettled(ctx, { paths: chunk });
     for (const path of chunk) {
       const node = snap.nodes.get(path);
       if (!node || node.numChildren > 0) continue;
@@ -86,18 +86,9 @@ export async function runMaintenance(ctx: Ctx): Promise<MaintenanceSummary> {
   return { scanned: entries.paths.length + expiring.paths.length, reconciled: ctx.reconciledParents, deleted, durationMs: ctx.now() - started };
 }
 
-/** The cursor is not a ZooKeeper txn: it moves the zxid offset in the same write. */
+/** The cursor is not a ZooKeeper txn: it moves the zxid offset (offset.ts). */
 async function saveCursor(ctx: Ctx, cursor: Cursor): Promise<void> {
-  const { keys } = ctx;
-  const snap = await read(ctx, {});
-  const base = decodeBase(snap.base!.value);
+  const snap = await readSettled(ctx, {});
   // Losing the race to another run is fine: that run saved a cursor of its own.
-  await ctx.etcd.txn({
-    compare: [{ key: keys.base(), target: "mod", result: "equal", value: snap.base!.modRevision }],
-    success: [
-      { put: { key: keys.cursor(), value: encoder.encode(JSON.stringify(cursor)) } },
-      { put: { key: keys.base(), value: afterExtraWrite(base) } },
-    ],
-  });
+  await commitExtraWrite(ctx, snap.base!, [], [{ put: { key: ctx.keys.cursor(), value: encoder.encode(JSON.stringify(cursor)) } }]);
 }
-

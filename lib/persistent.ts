@@ -1,4 +1,4 @@
-// Persistent watches (ZooKeeper 3.6's addWatch; API.md /v1/events): every
+// Persistent watches (ZooKeeper 3.6's addWatch): every
 // event at a znode, or anywhere in its subtree, from a zxid on, until the
 // caller stops listening. One etcd watch over the whole tree sees its
 // revisions in order; each revision that was a ZooKeeper txn becomes the
@@ -6,13 +6,16 @@
 // (events.ts), or else the ones its node keys' changes stand for.
 import { granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
-import { EtcdCompactedError, type Bytes, type Change, type KeyValue, type RequestOp } from "./etcd/types.js";
-import { created, dataChanged, deleted, type Fired } from "./events.js";
-import { ZkError, sessionNotLive } from "./errors.js";
+import { EtcdCompactedError } from "./etcd/errors.js";
+import type { Bytes, EtcdEvent, KeyValue } from "./etcd/types.js";
+import { ZkError } from "./errors.js";
+import { created, dataChanged, deleted } from "./events.js";
+import { atZxid } from "./history.js";
+import type { Fired, WatchEvent } from "./model.js";
 import { validatePath } from "./path.js";
 import { decodeAcl, decodeEvents, decodeNode, offsetOf } from "./records.js";
-import { bootstrap } from "./bootstrap.js";
-import { atZxid, expiredWatch, readPast, type WatchEvent } from "./watch.js";
+import { readSettled } from "./settle.js";
+import { expiredWatch, readPast } from "./watch.js";
 
 export interface PersistentWatch {
   /** The zxid the events follow. */
@@ -26,12 +29,6 @@ function within(path: string, root: string): boolean {
   return root === "/" || path === root || path.startsWith(`${root}/`);
 }
 
-async function readBase(ctx: Ctx, path: string, revision: bigint, extra: RequestOp[] = []): Promise<{ revision: bigint; base: KeyValue | undefined; extra: KeyValue[][] }> {
-  const res = await readPast(ctx, path, [{ range: { key: ctx.keys.base(), revision } }, ...extra]);
-  const kvs = res.responses.map((r) => ("range" in r ? r.range.kvs : []));
-  return { revision: revision === 0n ? res.revision : revision, base: kvs[0]![0], extra: kvs.slice(1) };
-}
-
 /**
  * Opens a persistent watch on `path` (`recursive`: its subtree too) for the
  * events after zxid `since` (null: from now). Checks what can be refused
@@ -40,29 +37,21 @@ async function readBase(ctx: Ctx, path: string, revision: bigint, extra: Request
  */
 export async function persistentWatch(ctx: Ctx, path: string, recursive: boolean, since: bigint | null): Promise<PersistentWatch> {
   validatePath(path);
-  const session = ctx.caller.session;
-  const checks: RequestOp[] = session === undefined ? [] : [{ range: { key: ctx.keys.session(session) } }];
-  let now = await readBase(ctx, path, 0n, checks);
-  if (now.base === undefined) {
-    await bootstrap(ctx);
-    now = await readBase(ctx, path, 0n, checks);
-  }
+  const now = await readSettled(ctx, {});
   const nowBase = now.base!;
-  const zxidNow = now.revision - offsetOf(nowBase);
-  ctx.sawZxid(zxidNow);
-  if (session !== undefined && now.extra[0]!.length === 0) {
-    throw sessionNotLive(session);
-  }
+  const zxidNow = now.zxid;
   if (since !== null && since > zxidNow) {
     throw new ZkError("BADARGUMENTS", `zxid ${since} is ahead of the last zxid ${zxidNow}: pass a zxid this service gave`);
   }
   let start = { revision: now.revision, base: nowBase };
   if (since !== null && since !== zxidNow) {
     const found = await atZxid(since, nowBase, async (revision) => {
-      const at = await readBase(ctx, path, revision);
+      const res = await readPast(ctx, path, [{ range: { key: ctx.keys.base(), revision } }]);
+      const r = res.responses[0]!;
+      const base = "range" in r ? r.range.kvs[0] : undefined;
       // A revision before the base key's is of an earlier tree under this prefix.
-      if (at.base === undefined) throw expiredWatch(path);
-      return { base: at.base, value: at.base };
+      if (base === undefined) throw expiredWatch(path);
+      return { base, value: base };
     });
     start = { revision: found.revision, base: found.value };
   }
@@ -94,8 +83,8 @@ async function* stream(ctx: Ctx, path: string, recursive: boolean, after: bigint
 }
 
 /** A batch's changes, one group per revision (etcd sends them in revision order). */
-function byRevision(batch: Change[]): Change[][] {
-  const groups: Change[][] = [];
+function byRevision(batch: EtcdEvent[]): EtcdEvent[][] {
+  const groups: EtcdEvent[][] = [];
   for (const c of batch) {
     const last = groups[groups.length - 1];
     if (last && last[0]!.kv.modRevision === c.kv.modRevision) last.push(c);
@@ -105,7 +94,7 @@ function byRevision(batch: Change[]): Change[][] {
 }
 
 /** The events of one revision that this watch hears, in ZooKeeper's order. */
-async function eventsOf(ctx: Ctx, path: string, recursive: boolean, group: Change[], revision: bigint, zxid: bigint): Promise<WatchEvent[]> {
+async function eventsOf(ctx: Ctx, path: string, recursive: boolean, group: EtcdEvent[], revision: bigint, zxid: bigint): Promise<WatchEvent[]> {
   const { keys } = ctx;
   const recorded = group.find((c) => c.kv.key === keys.events() && c.kind === "put");
   const fired: Fired[] = recorded
@@ -129,7 +118,7 @@ async function eventsOf(ctx: Ctx, path: string, recursive: boolean, group: Chang
  * Whether the caller may be told of each event: READ on the node's ACL at the
  * event (ZooKeeper 3.8.4+), as it was before for a node this revision deleted.
  */
-async function readable(ctx: Ctx, path: string, group: Change[], revision: bigint, heard: Fired[]): Promise<boolean[]> {
+async function readable(ctx: Ctx, path: string, group: EtcdEvent[], revision: bigint, heard: Fired[]): Promise<boolean[]> {
   const { keys } = ctx;
   const gone = new Set(heard.filter((f) => f.type === "NodeDeleted").map((f) => f.path));
   for (const c of group) {

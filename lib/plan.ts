@@ -3,67 +3,16 @@
 // the ops before it, checks run in ZooKeeper's order, and the first failure
 // fails the whole multi.
 import { checkAcl, fixupAcl, PERMS } from "./acl.js";
-import type { Caller } from "./context.js";
-import type { Bytes } from "./etcd/types.js";
 import { ZkError, type OpResultCode } from "./errors.js";
+import { isEphemeral, isSequential, kindOf, type Caller, type WriteOp, type WriteResult, type ZNode } from "./model.js";
 import { isSystemPath, parentOf } from "./path.js";
-import type { AclEntry, NodeKind } from "./records.js";
-import type { Snapshot } from "./snapshot.js";
-import type { ZNode } from "./stat.js";
-
-export const CREATE_MODES = [
-  "persistent",
-  "ephemeral",
-  "persistent_sequential",
-  "ephemeral_sequential",
-  "container",
-  "persistent_with_ttl",
-  "persistent_sequential_with_ttl",
-] as const;
-export type CreateMode = (typeof CREATE_MODES)[number];
-
-export function isSequential(mode: CreateMode): boolean {
-  return mode.includes("sequential");
-}
-
-export function isEphemeral(mode: CreateMode): boolean {
-  return mode.startsWith("ephemeral");
-}
-
-export function isTtl(mode: CreateMode): boolean {
-  return mode.endsWith("_with_ttl");
-}
-
-function kindOf(mode: CreateMode): NodeKind {
-  if (isEphemeral(mode)) return "ephemeral";
-  if (mode === "container") return "container";
-  return isTtl(mode) ? "ttl" : "persistent";
-}
-
-export type WriteOp =
-  | { op: "create"; path: string; data: Bytes; acl: AclEntry[]; mode: CreateMode; ttlMs: number }
-  | { op: "delete"; path: string; version: number }
-  | { op: "setData"; path: string; data: Bytes; version: number }
-  | { op: "check"; path: string; version: number }
-  | { op: "setACL"; path: string; acl: AclEntry[]; version: number }
-  /** closeSession's removal of one of the session's ephemerals: no ACL check. */
-  | { op: "reapEphemeral"; path: string }
-  /** The scheduled removal of an empty container or expired TTL node (ZooKeeper's deleteContainer). */
-  | { op: "deleteContainer"; path: string };
-
-export type WriteResult =
-  | { op: "create"; path: string; node: ZNode }
-  | { op: "delete"; path: string }
-  | { op: "setData"; path: string; node: ZNode }
-  | { op: "check"; path: string }
-  | { op: "setACL"; path: string; node: ZNode }
-  | { op: "reapEphemeral"; path: string }
-  | { op: "deleteContainer"; path: string };
 
 /** A znode's keys (keys.ts): its node key, creations and deletions counters, ACL. */
-export type Part = "node" | "c" | "d" | "acl";
+export type Part = "node" | "creations" | "deletions" | "acl";
+export const PARTS: readonly Part[] = ["node", "creations", "deletions", "acl"];
 
-export interface Change {
+/** What a plan does to one znode: as it was, as it will be, and which of its keys it writes. */
+export interface NodeChange {
   before: ZNode | null;
   after: ZNode | null;
   parts: Set<Part>;
@@ -79,7 +28,7 @@ export type Dependency = "identity" | "value" | "exact";
 const STRENGTH: Record<Dependency, number> = { identity: 0, value: 1, exact: 2 };
 
 export type Plan =
-  | { ok: true; results: WriteResult[]; changes: Map<string, Change>; deps: Map<string, Map<Part, Dependency>>; assumedAbsent: Set<string> }
+  | { ok: true; results: WriteResult[]; changes: Map<string, NodeChange>; deps: Map<string, Map<Part, Dependency>>; assumedAbsent: Set<string> }
   | { ok: false; error: ZkError; assumedAbsent: Set<string> };
 
 /** The plan needs znodes the snapshot did not load; read them and plan again. */
@@ -89,13 +38,18 @@ export class NeedPaths extends Error {
   }
 }
 
-/** The snapshot with the plan's changes laid over it. */
+/** What a plan is decided against: the znodes a read loaded (null: absent). Snapshot is one. */
+export interface Loaded {
+  readonly nodes: ReadonlyMap<string, ZNode | null>;
+}
+
+/** The loaded znodes with the plan's changes laid over it. */
 class Working {
-  readonly changes = new Map<string, Change>();
+  readonly changes = new Map<string, NodeChange>();
   /** Paths the snapshot did not load, taken as absent: the commit must check that. */
   readonly assumedAbsent = new Set<string>();
 
-  constructor(private readonly snap: Snapshot) {}
+  constructor(private readonly snap: Loaded) {}
 
   /**
    * A znode as the ops so far left it. `assumeAbsent` is for a sequential
@@ -121,7 +75,7 @@ class Working {
   }
 
   set(path: string, after: ZNode | null, ...parts: Part[]): void {
-    const change = this.changes.get(path) ?? { before: this.get(path, true), after: null, parts: new Set<Part>() };
+    const change: NodeChange = this.changes.get(path) ?? { before: this.get(path, true), after: null, parts: new Set<Part>() };
     change.after = after;
     for (const p of parts) change.parts.add(p);
     this.changes.set(path, change);
@@ -156,7 +110,7 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       // a sequential name depends on the exact count of creations.
       w.need(parentPath, "node", "identity");
       w.need(parentPath, "acl", "exact");
-      w.need(parentPath, "c", isSequential(op.mode) ? "exact" : "value");
+      w.need(parentPath, "creations", isSequential(op.mode) ? "exact" : "value");
       w.need(path, "node", "exact");
       if (parent.kind === "ephemeral") {
         throw new ZkError("NOCHILDRENFOREPHEMERALS", `${parentPath} is ephemeral and cannot have children`, path);
@@ -179,8 +133,8 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
         numChildren: 0,
       };
       // Both counters exist from the start, so writers can bump them blindly.
-      w.set(path, node, "node", "c", "d", "acl");
-      w.set(parentPath, childrenChanged(parent, +1), "c");
+      w.set(path, node, ...PARTS);
+      w.set(parentPath, childrenChanged(parent, +1), "creations");
       return { op: "create", path, node };
     }
     case "delete":
@@ -197,11 +151,11 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       if (node.numChildren > 0) throw new ZkError("NOTEMPTY", `${op.path} has children`, op.path);
       w.need(parentPath, "node", "identity");
       if (op.op === "delete") w.need(parentPath, "acl", "exact");
-      w.need(parentPath, "d", "value");
+      w.need(parentPath, "deletions", "value");
       w.need(op.path, "node", "exact");
-      w.need(op.path, "c", "exact"); // still childless
-      w.set(op.path, null, "node", "c", "d", "acl");
-      w.set(parentPath, childrenChanged(parent, -1), "d");
+      w.need(op.path, "creations", "exact"); // still childless
+      w.set(op.path, null, ...PARTS);
+      w.set(parentPath, childrenChanged(parent, -1), "deletions");
       return { op: op.op, path: op.path };
     }
     case "setData": {
@@ -238,7 +192,7 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
 
 /** The op answers with the znode's Stat: every field must still hold at commit. */
 function needWholeStat(w: Working, path: string): void {
-  for (const part of ["node", "c", "d", "acl"] as const) w.need(path, part, "exact");
+  for (const part of PARTS) w.need(path, part, "exact");
 }
 
 function childrenChanged(parent: ZNode, delta: 1 | -1): ZNode {
@@ -254,7 +208,7 @@ function childrenChanged(parent: ZNode, delta: 1 | -1): ZNode {
  * Decides `ops` against `snap`: every change, or the first failure with each
  * op's code. Throws NeedPaths when an op reaches a znode the snapshot lacks.
  */
-export function plan(snap: Snapshot, ops: WriteOp[], caller: Caller, now: number): Plan {
+export function plan(snap: Loaded, ops: WriteOp[], caller: Caller, now: number): Plan {
   const w = new Working(snap);
   const results: WriteResult[] = [];
   for (let i = 0; i < ops.length; i++) {

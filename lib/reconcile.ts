@@ -5,18 +5,18 @@
 // etcd deleted them, and the entries leave the elist. (cversion and
 // numChildren need nothing: stat.ts derives them from the live children.)
 //
-// The write is not a ZooKeeper txn, so it bumps the zxid offset in the same
-// transaction: zxids stay dense. It is guarded by the parents' child metadata
-// and the offset key, so racing reconcilers (readers, the cron) apply it once.
-// Compare the entries (elist keys) and the parents' deletions counters.
+// The write is not a ZooKeeper txn, so it moves the zxid offset (offset.ts):
+// zxids stay dense. It is guarded by the elist entries, the parents'
+// deletions counters and the base key, so racing reconcilers (readers, the
+// cron) apply it once.
 import type { Ctx } from "./context.js";
-import { EtcdCompactedError, type Compare, type KeyValue, type RequestOp } from "./etcd/types.js";
+import { EtcdCompactedError } from "./etcd/errors.js";
+import type { Compare, KeyValue, RequestOp } from "./etcd/types.js";
+import { firstHit } from "./history.js";
+import { commitExtraWrite } from "./offset.js";
 import { join } from "./path.js";
-import { afterExtraWrite, decodeBase, encodeCounter, offsetOf } from "./records.js";
+import { encodeCounter, offsetOf } from "./records.js";
 import type { Snapshot } from "./snapshot.js";
-
-/** Probes per round trip: two ranges each, inside etcd's default 128 ops per txn. */
-const PROBES = 50;
 
 export interface Reconciled {
   applied: boolean;
@@ -25,38 +25,26 @@ export interface Reconciled {
   compactedFallbacks: number;
 }
 
-/** When etcd deleted `key`, which existed at `lo` and is gone at `hi`: its revision's zxid. */
+/**
+ * When etcd deleted `key`, which existed at `lo` and is gone at `hi`: its
+ * revision's zxid, or null when that history is compacted away.
+ */
 async function deletionZxid(ctx: Ctx, key: string, lo: bigint, hi: bigint, hiOff: bigint): Promise<bigint | null> {
-  let off = hiOff;
-  while (hi - lo > 1n) {
-    const span = hi - lo;
-    const revisions: bigint[] = [];
-    for (let i = 1n; i <= BigInt(PROBES); i++) {
-      const r = lo + (span * i) / BigInt(PROBES + 1);
-      if (r > lo && r < hi && r !== revisions[revisions.length - 1]) revisions.push(r);
-    }
+  const probe = async (revisions: bigint[]) => {
     const success: RequestOp[] = revisions.flatMap((revision) => [
       { range: { key, revision, keysOnly: true } },
       { range: { key: ctx.keys.base(), revision } },
     ]);
-    let responses;
-    try {
-      responses = (await ctx.etcd.txn({ success })).responses;
-    } catch (e) {
-      if (e instanceof EtcdCompactedError) return null;
-      throw e;
-    }
-    const ranges = responses.map((r) => ("range" in r ? r.range.kvs : []));
-    const gone = revisions.findIndex((_, i) => ranges[2 * i]!.length === 0);
-    if (gone === -1) {
-      lo = revisions[revisions.length - 1]!;
-    } else {
-      hi = revisions[gone]!;
-      off = offsetOf(ranges[2 * gone + 1]![0] as KeyValue);
-      if (gone > 0) lo = revisions[gone - 1]!;
-    }
+    const ranges = (await ctx.etcd.txn({ success })).responses.map((r) => ("range" in r ? r.range.kvs : []));
+    return revisions.map((_, i) => ({ gone: ranges[2 * i]!.length === 0, off: offsetOf(ranges[2 * i + 1]![0] as KeyValue) }));
+  };
+  try {
+    const found = await firstHit(ctx, lo, { revision: hi, value: { gone: true, off: hiOff } }, 2, probe, (v) => v.gone);
+    return found.revision - found.value.off;
+  } catch (e) {
+    if (e instanceof EtcdCompactedError) return null;
+    throw e;
   }
-  return hi - off;
 }
 
 /**
@@ -66,10 +54,9 @@ async function deletionZxid(ctx: Ctx, key: string, lo: bigint, hi: bigint, hiOff
  */
 export async function reconcile(ctx: Ctx, snap: Snapshot): Promise<Reconciled> {
   const { keys } = ctx;
-  const base = decodeBase(snap.base!.value);
   let children = 0;
   const success: RequestOp[] = [];
-  const compare: Compare[] = [{ key: keys.base(), target: "mod", result: "equal", value: snap.base!.modRevision }];
+  const compare: Compare[] = [];
   // One lease expiry deletes all of a session's keys in one revision: one probe
   // per session serves every parent (and the request's later reconciliations).
   const probed = ctx.expiries;
@@ -101,7 +88,6 @@ export async function reconcile(ctx: Ctx, snap: Snapshot): Promise<Reconciled> {
     success.push({ put: { key: deletions, value: encodeCounter({ adj: 0, off: snap.off, pzxid }) } });
   }
   const fallbacks = [...probedHere].filter((id) => probed.get(id) === null).length;
-  success.push({ put: { key: keys.base(), value: afterExtraWrite(base, fallbacks) } });
-  const resp = await ctx.etcd.txn({ compare, success });
-  return { applied: resp.succeeded, parents: snap.expired.size, children, compactedFallbacks: fallbacks };
+  const applied = await commitExtraWrite(ctx, snap.base!, compare, success, fallbacks);
+  return { applied, parents: snap.expired.size, children, compactedFallbacks: fallbacks };
 }

@@ -6,9 +6,7 @@
 // alongside). A later write of the same key spells earlier zxids out.
 import type { Bytes, KeyValue } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
-import type { Fired } from "./events.js";
-
-export type NodeKind = "persistent" | "ephemeral" | "container" | "ttl";
+import type { AclEntry, Fired, NodeKind } from "./model.js";
 
 export interface NodeRecord {
   kind: NodeKind;
@@ -35,13 +33,6 @@ export interface CounterRecord {
   adj: number;
   off: bigint;
   pzxid: bigint | null;
-}
-
-export interface AclEntry {
-  /** ZooKeeper's bit mask: READ 1, WRITE 2, CREATE 4, DELETE 8, ADMIN 16. */
-  perms: number;
-  scheme: string;
-  id: string;
 }
 
 export interface AclRecord {

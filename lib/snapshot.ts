@@ -1,14 +1,14 @@
 // One consistent read of everything an operation needs, in one etcd round trip.
 // The snapshot also remembers every key it saw, so the write that follows can
-// be guarded by exactly what it was decided on.
+// be guarded by exactly what it was decided on. Reading writes nothing: what a
+// read may have to repair first (a tree not yet made, expired ephemerals) is
+// settle.ts's.
 import type { Ctx } from "./context.js";
 import type { Bytes, KeyValue, RangeRequest, RangeResponse, RequestOp, ResponseOp } from "./etcd/types.js";
-import { decodeAcl, decodeCounter, decodeElistEntry, decodeNode, offsetOf, resolveZxid } from "./records.js";
-import type { ZNode } from "./stat.js";
+import { sessionNotLive } from "./errors.js";
+import type { ZNode } from "./model.js";
 import { basename } from "./path.js";
-import { bootstrap } from "./bootstrap.js";
-import { ZkError } from "./errors.js";
-import { reconcile } from "./reconcile.js";
+import { decodeAcl, decodeCounter, decodeElistEntry, decodeNode, offsetOf, resolveZxid } from "./records.js";
 
 export interface ReadSet {
   /** Znodes to load with their stat, data and ACL. */
@@ -19,6 +19,8 @@ export interface ReadSet {
   sessions?: Iterable<bigint>;
   /** Sessions whose ephemerals to list. */
   ephemeralsOf?: Iterable<bigint>;
+  /** Other ranges to read in the same txn, answered as etcd answers them. */
+  ranges?: RangeRequest[];
 }
 
 /** An elist entry as read: whose ephemeral it was, and when it was created. */
@@ -35,6 +37,7 @@ export interface KeySet {
   childrenOf: Set<string>;
   sessions: Set<bigint>;
   ephemeralsOf: Set<bigint>;
+  ranges: RangeRequest[];
 }
 
 /** Range requests paired with what to do with each answer. */
@@ -71,6 +74,8 @@ export class Snapshot {
   readonly expired = new Map<string, string[]>();
   /** Every single key read (null: absent), for the guards of the write that follows. */
   readonly observed = new Map<string, KeyValue | null>();
+  /** The answers to the read set's `ranges`, in order. */
+  readonly ranges: RangeResponse[] = [];
 
   get zxid(): bigint {
     return this.revision - this.off;
@@ -81,6 +86,14 @@ export class Snapshot {
     if (n === undefined) throw new Error(`snapshot did not load ${path}`);
     return n;
   }
+
+  /** Throws SESSIONEXPIRED unless session `id` (when there is one) was read live. */
+  requireLive(id: bigint | undefined): void {
+    if (id === undefined) return;
+    const live = this.sessions.get(id);
+    if (live === undefined) throw new Error(`snapshot did not read session ${id}`);
+    if (!live) throw sessionNotLive(id);
+  }
 }
 
 export function normalize(set: ReadSet): KeySet {
@@ -89,12 +102,19 @@ export function normalize(set: ReadSet): KeySet {
     childrenOf: new Set(set.childrenOf ?? []),
     sessions: new Set(set.sessions ?? []),
     ephemeralsOf: new Set(set.ephemeralsOf ?? []),
+    ranges: [...(set.ranges ?? [])],
   };
 }
 
-/** The range requests of a read set, and a parser that turns their answers into a snapshot. */
+/**
+ * The range requests of a read set, and a parser that turns their answers
+ * into a snapshot. The caller's session is always read, so that any read can
+ * tell it is live (Snapshot.requireLive).
+ */
 export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revision: bigint, responses: ResponseOp[]): Snapshot } {
   const { keys } = ctx;
+  const sessions = new Set(set.sessions);
+  if (ctx.caller.session !== undefined) sessions.add(ctx.caller.session);
   const batch = new ReadBatch();
   const snap = new Snapshot();
   const seen = (key: string, kv: KeyValue | undefined) => snap.observed.set(key, kv ?? null);
@@ -125,7 +145,7 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
       snap.children.set(path, r.kvs.map((kv) => keys.childName(range, kv.key)));
     });
   }
-  for (const id of set.sessions) {
+  for (const id of sessions) {
     single(keys.session(id), (kv) => {
       snap.sessions.set(id, kv !== undefined);
       if (kv) snap.sessionValues.set(id, kv.value);
@@ -137,6 +157,8 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
       snap.ephemerals.set(id, r.kvs.map((kv) => keys.ownedPath(range, kv.key)));
     });
   }
+
+  for (const range of set.ranges) batch.range(range, (r) => snap.ranges.push(r));
 
   return {
     ops: batch.ops,
@@ -213,26 +235,9 @@ async function rangeAll(ctx: Ctx, ops: RequestOp[]): Promise<{ revision: bigint;
   return { revision: first.revision, responses: [...first.responses, ...more.flatMap((r) => r.responses)] };
 }
 
-/**
- * Reads a snapshot in one round trip (when it fits one etcd txn). On first use it bootstraps the tree; when
- * an ephemeral child has expired it reconciles the parent first, so no caller
- * ever sees a stale Stat.
- */
-export async function read(ctx: Ctx, set: ReadSet): Promise<Snapshot> {
-  const normalized = normalize(set);
-  for (let attempt = 0; attempt < ctx.config.maxAttempts; attempt++) {
-    const { ops, parse } = planRead(ctx, normalized);
-    const resp = await rangeAll(ctx, ops);
-    const snap = parse(resp.revision, resp.responses);
-    if (!snap.base) {
-      await bootstrap(ctx);
-    } else if (snap.expired.size > 0) {
-      const done = await reconcile(ctx, snap);
-      if (done.applied) ctx.reconciledParents += done.parents;
-    } else {
-      ctx.sawZxid(snap.zxid);
-      return snap;
-    }
-  }
-  throw new ZkError("OPERATIONTIMEOUT", `gave up reading after ${ctx.config.maxAttempts} reconciliations lost to concurrent writers; retry`);
+/** Reads a snapshot: one round trip when it fits one etcd txn. */
+export async function readSnapshot(ctx: Ctx, set: KeySet): Promise<Snapshot> {
+  const { ops, parse } = planRead(ctx, set);
+  const resp = await rangeAll(ctx, ops);
+  return parse(resp.revision, resp.responses);
 }

@@ -1,44 +1,5 @@
-// The znode as ZooKeeper sees it, and its Stat.
-import type { Bytes } from "./etcd/types.js";
-import type { AclEntry, NodeKind } from "./records.js";
-
-export interface ZNode {
-  path: string;
-  kind: NodeKind;
-  owner: bigint;
-  ttlMs: number;
-  /** In a plan, null stands for the zxid of the transaction being built. */
-  czxid: bigint | null;
-  mzxid: bigint | null;
-  pzxid: bigint | null;
-  ctime: number;
-  mtime: number;
-  version: number;
-  aversion: number;
-  /**
-   * Child creations so far: ZooKeeper's persisted cversion, and the next
-   * sequential suffix. The reported cversion is 2·seq − numChildren (DataNode's
-   * copyStat), which counts every creation and deletion, expiries included.
-   */
-  seq: number;
-  data: Bytes;
-  acl: AclEntry[];
-  numChildren: number;
-}
-
-export interface Stat {
-  czxid: bigint;
-  mzxid: bigint;
-  pzxid: bigint;
-  ctime: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  dataLength: number;
-  numChildren: number;
-}
+// A znode's Stat as ZooKeeper 3.8 reports it.
+import type { Stat, ZNode } from "./model.js";
 
 // ZooKeeper 3.8 folds container and TTL nodes into the persisted ephemeralOwner
 // (EphemeralType) but reports 0 for both to clients (checked against a server).

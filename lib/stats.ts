@@ -2,8 +2,8 @@
 import type { Ctx } from "./context.js";
 import type { RoundTripKind } from "./etcd/types.js";
 import { opCounts, type OpCount } from "./metrics.js";
-import { decodeBase, offsetOf } from "./records.js";
-import { read } from "./snapshot.js";
+import { decodeBase } from "./records.js";
+import { readSettled } from "./settle.js";
 
 export interface ServiceStats {
   znodeCount: number;
@@ -22,30 +22,18 @@ export interface ServiceStats {
 
 export async function serviceStats(ctx: Ctx): Promise<ServiceStats> {
   const { keys } = ctx;
-  const resp = await ctx.etcd.txn({
-    success: [
-      { range: { key: keys.base() } },
-      { range: { ...keys.allNodes(), countOnly: true } },
-      { range: { ...keys.allOwned(), countOnly: true } },
-      { range: { ...keys.allSessions(), countOnly: true } },
-      { range: { ...keys.allElistEntries(), countOnly: true } },
-    ],
+  const snap = await readSettled(ctx, {
+    ranges: [keys.allNodes(), keys.allOwned(), keys.allSessions(), keys.allElistEntries()].map((r) => ({ ...r, countOnly: true })),
   });
-  const [base, nodes, owned, sessions, entries] = resp.responses.map((r) => ("range" in r ? r.range : { kvs: [], count: 0n }));
-  if (!base!.kvs[0]) {
-    await read(ctx, {}); // bootstraps, so a fresh store reports ZooKeeper's system nodes
-    return serviceStats(ctx);
-  }
-  const lastZxid = resp.revision - offsetOf(base!.kvs[0]);
-  const record = decodeBase(base!.kvs[0].value);
-  ctx.sawZxid(lastZxid);
+  const [nodes, owned, sessions, entries] = snap.ranges.map((r) => Number(r.count)) as [number, number, number, number];
+  const record = decodeBase(snap.base!.value);
   return {
-    znodeCount: Number(nodes!.count),
-    ephemeralCount: Number(owned!.count),
-    liveSessions: Number(sessions!.count),
-    lastZxid,
+    znodeCount: nodes,
+    ephemeralCount: owned,
+    liveSessions: sessions,
+    lastZxid: snap.zxid,
     // Every live ephemeral has an elist entry; the rest are expired, unreconciled.
-    pendingReconciliations: Number(entries!.count) - Number(owned!.count),
+    pendingReconciliations: entries - owned,
     nonZooKeeperWrites: record.extra,
     compactedFallbacks: record.compactedFallbacks,
     etcdRoundTrips: ctx.etcd.roundTrips(),

@@ -4,12 +4,14 @@
 // failed op still commits: ZooKeeper's error txn spends a zxid.
 import type { Ctx } from "./context.js";
 import type { Compare, RequestOp } from "./etcd/types.js";
-import { ZkError, sessionNotLive } from "./errors.js";
-import { parentOf } from "./path.js";
-import { NeedPaths, plan, isSequential, type Change, type Part, type Plan, type WriteOp, type WriteResult } from "./plan.js";
+import { ZkError } from "./errors.js";
 import { firedBy } from "./events.js";
+import { isSequential, type WriteOp, type WriteResult } from "./model.js";
+import { parentOf } from "./path.js";
+import { NeedPaths, plan, type NodeChange, type Part, type Plan } from "./plan.js";
 import { encodeAcl, encodeCounter, encodeElistEntry, encodeEvents, encodeNode } from "./records.js";
-import { normalize, planRead, read, type ReadSet, type Snapshot } from "./snapshot.js";
+import { readSettled } from "./settle.js";
+import { normalize, planRead, type ReadSet, type Snapshot } from "./snapshot.js";
 
 export interface Committed {
   zxid: bigint;
@@ -33,12 +35,6 @@ export function readSetOf(ops: WriteOp[]): Set<string> {
   return paths;
 }
 
-function checkSession(snap: Snapshot, session: bigint | undefined): void {
-  if (session !== undefined && !snap.sessions.get(session)) {
-    throw sessionNotLive(session);
-  }
-}
-
 /**
  * Commits `ops` (or the ops a snapshot implies, for closeSession) as one
  * ZooKeeper txn: all or nothing, in one zxid.
@@ -49,15 +45,16 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
   const set = normalize(opts.readSet ?? {});
   if (typeof ops !== "function") for (const p of readSetOf(ops)) set.paths.add(p);
   if (session !== undefined) set.sessions.add(session);
-  let snap = await read(ctx, set);
+  let snap = await readSettled(ctx, set);
   for (let attempt = 0; attempt < ctx.config.maxAttempts; attempt++) {
-    checkSession(snap, session);
+    // Again after a lost race: the session may have ended meanwhile.
+    snap.requireLive(session);
     const list = opsOf(snap);
     // Ops a snapshot implies name their znodes only once it is read: then one more read.
     const unread = [...readSetOf(list)].filter((p) => !set.paths.has(p));
     if (unread.length > 0) {
       for (const p of unread) set.paths.add(p);
-      snap = await read(ctx, set);
+      snap = await readSettled(ctx, set);
       continue;
     }
     let decided;
@@ -66,7 +63,7 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
     } catch (e) {
       if (!(e instanceof NeedPaths)) throw e;
       for (const p of e.paths) set.paths.add(p);
-      snap = await read(ctx, set);
+      snap = await readSettled(ctx, set);
       continue;
     }
     const compare = guards(ctx, snap, decided, opts, session);
@@ -84,8 +81,9 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
     const inline = failure.length <= ctx.config.etcdMaxTxnOps;
     const resp = await ctx.etcd.txn({ compare, success, failure: inline ? failure : [] });
     if (!resp.succeeded) {
-      snap = inline ? parse(resp.revision, resp.responses) : await read(ctx, reread);
-      if (snap.expired.size > 0) snap = await read(ctx, set); // reconciles first
+      snap = inline ? parse(resp.revision, resp.responses) : await readSettled(ctx, reread);
+      // What the failure branch read may need repairs before it is planned on.
+      if (snap.expired.size > 0 || !snap.base) snap = await readSettled(ctx, set);
       await backoff(attempt);
       continue;
     }
@@ -111,9 +109,9 @@ function keyOf(ctx: Ctx, path: string, part: Part): string {
   switch (part) {
     case "node":
       return keys.node(path);
-    case "c":
+    case "creations":
       return keys.creations(path);
-    case "d":
+    case "deletions":
       return keys.deletions(path);
     case "acl":
       return keys.acl(path);
@@ -159,7 +157,7 @@ function guards(ctx: Ctx, snap: Snapshot, decided: Plan, opts: TransactOptions, 
   return compare;
 }
 
-function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, Change>, opts: TransactOptions): RequestOp[] {
+function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, NodeChange>, opts: TransactOptions): RequestOp[] {
   const { keys } = ctx;
   const out: RequestOp[] = [];
   const touchedSessions = new Set<bigint>();
@@ -196,12 +194,12 @@ function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, Change>, opts: Tr
     }
     const lease = ownedAfter ?? 0n;
     if (parts.has("node")) out.push({ put: { key: keys.node(path), value: encodeNode({ ...after, off: snap.off }), lease } });
-    if (parts.has("c")) {
+    if (parts.has("creations")) {
       // One put bumps the version once, whatever the number of children created.
       const version = Number(snap.observed.get(keys.creations(path))?.version ?? 0n);
       out.push({ put: { key: keys.creations(path), value: encodeCounter({ adj: after.seq - version, off: snap.off, pzxid: null }), lease } });
     }
-    if (parts.has("d")) out.push({ put: { key: keys.deletions(path), value: encodeCounter({ adj: 0, off: snap.off, pzxid: null }), lease } });
+    if (parts.has("deletions")) out.push({ put: { key: keys.deletions(path), value: encodeCounter({ adj: 0, off: snap.off, pzxid: null }), lease } });
     if (parts.has("acl")) out.push({ put: { key: keys.acl(path), value: encodeAcl(after), lease } });
   }
   // A new ephemeral rewrites its session's key, so a concurrent close (guarded

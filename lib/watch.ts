@@ -1,31 +1,25 @@
-// One-shot watches (API.md "Watches"): the first event after a zxid that
+// One-shot watches: the first event after a zxid that
 // ZooKeeper would deliver to a data, exists or children watch.
 //
 // Nothing is registered anywhere, so any instance can answer any poll: the
 // watch names the read it was set by (its zxid), and the event is looked up
 // in etcd's history. The keys a watch depends on are compared between that
 // read's revision and later ones; the first revision where they differ is
-// found with a k-ary search over past revisions (as reconcile.ts finds an
-// expiry), and that revision's zxid is the event's. An etcd watch stream only
+// found with a k-ary search over past revisions (history.ts), and that
+// revision's zxid is the event's. An etcd watch stream only
 // wakes the search up when nothing has happened yet. Nothing is lost between
 // polls, and a zxid older than the compacted history is WATCHEXPIRED.
 import { checkAcl, granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
-import { EtcdCompactedError, nextChange, type KeyValue, type RequestOp, type TxnResponse, type WatchRange } from "./etcd/types.js";
-import { ZkError, sessionNotLive } from "./errors.js";
+import { EtcdCompactedError } from "./etcd/errors.js";
+import { nextChange, type KeyValue, type RangeRequest, type RangeResponse, type RequestOp, type TxnResponse, type WatchRange } from "./etcd/types.js";
+import { ZkError } from "./errors.js";
+import { firstIn } from "./events.js";
+import { atZxid, firstHit } from "./history.js";
+import type { EventType, WatchEvent, WatchType } from "./model.js";
 import { parentOf, validatePath } from "./path.js";
-import { firstIn, type EventType } from "./events.js";
 import { decodeAcl, decodeEvents, offsetOf } from "./records.js";
-import { bootstrap } from "./bootstrap.js";
-
-export type WatchType = "data" | "exists" | "children";
-export type { EventType };
-
-export interface WatchEvent {
-  type: EventType;
-  path: string;
-  zxid: bigint;
-}
+import { readSettled } from "./settle.js";
 
 /** What a watch depends on, at one revision. */
 interface State {
@@ -39,40 +33,43 @@ interface State {
 
 const zxidOf = (s: State): bigint => s.revision - offsetOf(s.base);
 
-function readOps(ctx: Ctx, path: string, type: WatchType, revision: bigint): RequestOp[] {
+function readRanges(ctx: Ctx, path: string, type: WatchType, revision: bigint): RangeRequest[] {
   const { keys } = ctx;
-  const ops: RequestOp[] = [{ range: { key: keys.base(), revision } }, { range: { key: keys.node(path), revision } }];
+  const ranges: RangeRequest[] = [{ key: keys.base(), revision }, { key: keys.node(path), revision }];
   if (type === "children") {
-    ops.push({ range: { key: keys.creations(path), revision, keysOnly: true } }, { range: { ...keys.children(path), revision, countOnly: true } });
+    ranges.push({ key: keys.creations(path), revision, keysOnly: true }, { ...keys.children(path), revision, countOnly: true });
   }
-  return ops;
+  return ranges;
 }
 
-/** Reads the watched state at each revision (0: current) in one round trip; `extra` ops go first. */
-async function readStates(ctx: Ctx, path: string, type: WatchType, revisions: bigint[], extra: RequestOp[] = []): Promise<{ states: State[]; extra: KeyValue[][] }> {
-  const per = readOps(ctx, path, type, 0n).length;
-  const res = await readPast(ctx, path, [...extra, ...revisions.flatMap((r) => readOps(ctx, path, type, r))]);
-  const kvs = res.responses.map((r) => ("range" in r ? r.range.kvs : []));
-  const counts = res.responses.map((r) => ("range" in r ? r.range.count : 0n));
+/** The state at `revision` from the answers to readRanges; null when there was no tree then. */
+function stateOf(revision: bigint, answers: RangeResponse[]): State | null {
+  const [base, node, creations, count] = answers;
+  if (!base!.kvs[0]) return null;
+  return { revision, base: base!.kvs[0], node: node!.kvs[0] ?? null, creations: creations?.kvs[0]?.modRevision ?? 0n, count: count?.count ?? 0n };
+}
+
+/** Reads the watched state at each revision (0: current) in one round trip; `extra` ranges go first. */
+async function readStates(ctx: Ctx, path: string, type: WatchType, revisions: bigint[], extra: RangeRequest[] = []): Promise<{ states: State[]; extra: KeyValue[][] }> {
+  const per = readRanges(ctx, path, type, 0n).length;
+  const ops: RequestOp[] = [...extra, ...revisions.flatMap((r) => readRanges(ctx, path, type, r))].map((range) => ({ range }));
+  const res = await readPast(ctx, path, ops);
+  const answers = res.responses.map((r) => ("range" in r ? r.range : { kvs: [], count: 0n, more: false }));
   const at = extra.length;
-  if (kvs[at]!.length === 0) {
-    // Zxids start at the bootstrap: a past revision without the base key is of
-    // an earlier tree under this prefix; a current one, a tree not yet made.
-    if (revisions.some((r) => r !== 0n)) throw expiredWatch(path);
-    await bootstrap(ctx);
-    return readStates(ctx, path, type, revisions, extra);
-  }
-  const states = revisions.map((r, i): State => {
-    const o = at + i * per;
-    return {
-      revision: r === 0n ? res.revision : r,
-      base: kvs[o]![0]!,
-      node: kvs[o + 1]![0] ?? null,
-      creations: kvs[o + 2]?.[0]?.modRevision ?? 0n,
-      count: counts[o + 3] ?? 0n,
-    };
+  const states = revisions.map((r, i) => {
+    // Zxids start at the bootstrap: a revision without the base key is of an
+    // earlier tree under this prefix.
+    const state = stateOf(r === 0n ? res.revision : r, answers.slice(at + i * per, at + (i + 1) * per));
+    if (state === null) throw expiredWatch(path);
+    return state;
   });
-  return { states, extra: kvs.slice(0, at) };
+  return { states, extra: answers.slice(0, at).map((a) => a.kvs) };
+}
+
+/** The watched state now, with the node's ACL, in the read that also checks the caller's session (settle.ts). */
+async function readNow(ctx: Ctx, path: string, type: WatchType): Promise<{ state: State; acl: KeyValue | null }> {
+  const snap = await readSettled(ctx, { ranges: [{ key: ctx.keys.acl(path) }, ...readRanges(ctx, path, type, 0n)] });
+  return { state: stateOf(snap.revision, snap.ranges.slice(1))!, acl: snap.ranges[0]!.kvs[0] ?? null };
 }
 
 /** Whether anything the watch depends on differs between two states. */
@@ -98,42 +95,9 @@ function eventType(type: WatchType, from: State, at: State): EventType {
   return at.node === null ? "NodeDeleted" : "NodeDataChanged";
 }
 
-/**
- * The first revision in (lo, hi] whose probe hits, given that hi's does and
- * that once a probe hits, every later one does: a k-ary search, as many
- * probes per round trip as etcd's txn limit allows.
- */
-async function firstHit<T>(
-  ctx: Ctx,
-  lo: bigint,
-  hi: { revision: bigint; value: T },
-  opsPerProbe: number,
-  probe: (revisions: bigint[]) => Promise<T[]>,
-  hit: (value: T) => boolean,
-): Promise<{ revision: bigint; value: T }> {
-  const probes = BigInt(Math.max(1, Math.min(64, Math.floor(ctx.config.etcdMaxTxnOps / opsPerProbe))));
-  while (hi.revision - lo > 1n) {
-    const span = hi.revision - lo;
-    const revisions: bigint[] = [];
-    for (let i = 1n; i <= probes; i++) {
-      const r = lo + (span * i) / (probes + 1n);
-      if (r > lo && r < hi.revision && r !== revisions[revisions.length - 1]) revisions.push(r);
-    }
-    const values = await probe(revisions);
-    const first = values.findIndex(hit);
-    if (first === -1) {
-      lo = revisions[revisions.length - 1]!;
-    } else {
-      hi = { revision: revisions[first]!, value: values[first]! };
-      if (first > 0) lo = revisions[first - 1]!;
-    }
-  }
-  return hi;
-}
-
 /** The first revision in (lo, hi.revision] whose state differs from `from`; `hi`'s does. */
 async function firstChange(ctx: Ctx, path: string, type: WatchType, from: State, lo: bigint, hi: State): Promise<State> {
-  const per = readOps(ctx, path, type, 0n).length;
+  const per = readRanges(ctx, path, type, 0n).length;
   const probe = async (revisions: bigint[]) => (await readStates(ctx, path, type, revisions)).states;
   return (await firstHit(ctx, lo, { revision: hi.revision, value: hi }, per, probe, (s) => changed(type, from, s))).value;
 }
@@ -194,26 +158,10 @@ async function firstCreation(ctx: Ctx, path: string, lo: bigint, hi: bigint): Pr
   }
 }
 
-/**
- * The newest revision whose zxid is `since`, read with `read` (which reports
- * the base key at the revision it read). zxid(r) = r − offset(r), and the
- * offset only grows: start from today's offset and step back while the
- * offset then was smaller.
- */
-export async function atZxid<T>(since: bigint, nowBase: KeyValue, read: (revision: bigint) => Promise<{ base: KeyValue; value: T }>): Promise<{ revision: bigint; value: T }> {
-  let revision = since + offsetOf(nowBase);
-  for (;;) {
-    const { base, value } = await read(revision);
-    const next = since + offsetOf(base);
-    if (next === revision) return { revision, value };
-    revision = next;
-  }
-}
-
 /** The watched state as of zxid `since`, and the node's ACL key then. */
 async function stateAtZxid(ctx: Ctx, path: string, type: WatchType, since: bigint, now: State): Promise<{ state: State; acl: KeyValue | null }> {
   const { value } = await atZxid(since, now.base, async (revision) => {
-    const read = await readStates(ctx, path, type, [revision], [{ range: { key: ctx.keys.acl(path), revision } }]);
+    const read = await readStates(ctx, path, type, [revision], [{ key: ctx.keys.acl(path), revision }]);
     const state = read.states[0]!;
     return { base: state.base, value: { state, acl: read.extra[0]![0] ?? null } };
   });
@@ -284,20 +232,12 @@ function watchRanges(ctx: Ctx, path: string, type: WatchType): WatchRange[] {
  */
 export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: bigint | null, signal: AbortSignal): Promise<WatchEvent | null> {
   validatePath(path);
-  const { keys } = ctx;
-  const session = ctx.caller.session;
-  const checks: RequestOp[] = [{ range: { key: keys.acl(path) } }];
-  if (session !== undefined) checks.push({ range: { key: keys.session(session) } });
-  const first = await readStates(ctx, path, type, [0n], checks);
-  let now = first.states[0]!;
-  ctx.sawZxid(zxidOf(now));
-  if (session !== undefined && first.extra[1]!.length === 0) {
-    throw sessionNotLive(session);
-  }
+  const first = await readNow(ctx, path, type);
+  let now = first.state;
   if (since !== null && since > zxidOf(now)) {
-    throw new ZkError("BADARGUMENTS", `zxid ${since} is ahead of the last zxid ${zxidOf(now)}: pass the ZK-Zxid of the read that set the watch`);
+    throw new ZkError("BADARGUMENTS", `zxid ${since} is ahead of the last zxid ${zxidOf(now)}: pass the zxid of the read that set the watch`);
   }
-  let acl: KeyValue | null = first.extra[0]![0] ?? null;
+  let acl = first.acl;
   let from = now;
   if (since !== null && since !== zxidOf(now)) ({ state: from, acl } = await stateAtZxid(ctx, path, type, since, now));
   if (type !== "exists") {

@@ -1,28 +1,14 @@
 // ZooKeeper's znode operations. Reads take one etcd round trip; writes two
-// (snapshot, guarded commit) when uncontended.
-import { checkAcl, PERMS } from "./acl.js";
+// (snapshot, guarded commit) when uncontended. Every one checks first that
+// the caller's session, if it names one, is live (settle.ts).
+import { checkAcl, granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
-import type { Bytes } from "./etcd/types.js";
-import { ZkError, type ErrorCode, type OpResultCode, sessionNotLive } from "./errors.js";
+import { ZkError, type ErrorCode, type OpResultCode } from "./errors.js";
+import { isEphemeral, isSequential, isTtl, MAX_TTL_MS, type AclEntry, type ReadOp, type WriteOp, type WriteResult, type ZNode } from "./model.js";
 import { validatePath } from "./path.js";
-import { isEphemeral, isSequential, isTtl, type WriteOp, type WriteResult } from "./plan.js";
-import type { AclEntry } from "./records.js";
-import { read, type ReadSet, type Snapshot } from "./snapshot.js";
-import type { ZNode } from "./stat.js";
+import { readSettled } from "./settle.js";
+import type { Snapshot } from "./snapshot.js";
 import { transact } from "./transact.js";
-
-/** ZooKeeper's largest TTL (EphemeralType.MAX_TTL: 40 bits). */
-export const MAX_TTL_MS = 2 ** 40 - 1;
-
-/** A read, with the caller's session checked in the same round trip. */
-async function readChecked(ctx: Ctx, set: ReadSet): Promise<Snapshot> {
-  const session = ctx.caller.session;
-  const snap = await read(ctx, { ...set, sessions: session === undefined ? [] : [session] });
-  if (session !== undefined && !snap.sessions.get(session)) {
-    throw sessionNotLive(session);
-  }
-  return snap;
-}
 
 function existing(snap: Snapshot, path: string): ZNode {
   const node = snap.node(path);
@@ -32,7 +18,7 @@ function existing(snap: Snapshot, path: string): ZNode {
 
 export async function getData(ctx: Ctx, path: string): Promise<ZNode> {
   validatePath(path);
-  const node = existing(await readChecked(ctx, { paths: [path] }), path);
+  const node = existing(await readSettled(ctx, { paths: [path] }), path);
   checkAcl(node.acl, PERMS.READ, ctx.caller.ids, path);
   return node;
 }
@@ -40,12 +26,12 @@ export async function getData(ctx: Ctx, path: string): Promise<ZNode> {
 /** exists: no ACL check, as in ZooKeeper. */
 export async function exists(ctx: Ctx, path: string): Promise<ZNode> {
   validatePath(path);
-  return existing(await readChecked(ctx, { paths: [path] }), path);
+  return existing(await readSettled(ctx, { paths: [path] }), path);
 }
 
 export async function getChildren(ctx: Ctx, path: string): Promise<{ node: ZNode; children: string[] }> {
   validatePath(path);
-  const snap = await readChecked(ctx, { paths: [path], childrenOf: [path] });
+  const snap = await readSettled(ctx, { paths: [path], childrenOf: [path] });
   const node = existing(snap, path);
   checkAcl(node.acl, PERMS.READ, ctx.caller.ids, path);
   return { node, children: snap.children.get(path)! };
@@ -57,14 +43,9 @@ export async function getChildren(ctx: Ctx, path: string): Promise<{ node: ZNode
  */
 export async function getAcl(ctx: Ctx, path: string): Promise<{ node: ZNode; acl: AclEntry[] }> {
   validatePath(path);
-  const node = existing(await readChecked(ctx, { paths: [path] }), path);
+  const node = existing(await readSettled(ctx, { paths: [path] }), path);
   checkAcl(node.acl, PERMS.READ | PERMS.ADMIN, ctx.caller.ids, path);
-  let admin = true;
-  try {
-    checkAcl(node.acl, PERMS.ADMIN, ctx.caller.ids, path);
-  } catch {
-    admin = false;
-  }
+  const admin = granted(node.acl, PERMS.ADMIN, ctx.caller.ids);
   const acl = admin ? node.acl : node.acl.map((e) => (e.scheme === "digest" ? { ...e, id: `${e.id.split(":")[0]}:x` } : e));
   return { node, acl };
 }
@@ -72,10 +53,17 @@ export async function getAcl(ctx: Ctx, path: string): Promise<{ node: ZNode; acl
 /** sync: a linearizable read; ZooKeeper answers it for a missing path too. */
 export async function sync(ctx: Ctx, path: string): Promise<void> {
   validatePath(path);
-  await readChecked(ctx, {});
+  await checkCaller(ctx);
 }
 
-export type ReadOp = { op: "getData"; path: string } | { op: "getChildren"; path: string };
+/**
+ * A linearizable read of nothing but the tree's state: the last zxid, and
+ * SESSIONEXPIRED when the caller names a session that is not live.
+ */
+export async function checkCaller(ctx: Ctx): Promise<bigint> {
+  return (await readSettled(ctx, {})).zxid;
+}
+
 export type ReadResult =
   | { op: "getData"; path: string; node: ZNode }
   | { op: "getChildren"; path: string; node: ZNode; children: string[] }
@@ -87,7 +75,7 @@ export async function multiRead(ctx: Ctx, ops: ReadOp[]): Promise<ReadResult[]> 
   if (ops.length === 0) return [];
   const paths = ops.map((op) => op.path);
   const childrenOf = ops.filter((op) => op.op === "getChildren").map((op) => op.path);
-  const snap = await readChecked(ctx, { paths, childrenOf });
+  const snap = await readSettled(ctx, { paths, childrenOf });
   return ops.map((op): ReadResult => {
     try {
       const node = existing(snap, op.path);
@@ -138,7 +126,7 @@ function validateWriteOp(ctx: Ctx, op: WriteOp, multi: boolean): void {
   }
   if (op.op !== "create") return;
   if (isEphemeral(op.mode) && ctx.caller.session === undefined) {
-    throw new ZkError("BADARGUMENTS", `mode ${op.mode} needs a session: open one with POST /v1/sessions and name it in ZK-Session`, op.path);
+    throw new ZkError("BADARGUMENTS", `mode ${op.mode} needs a session to own the node: open one and name it in the request`, op.path);
   }
   if (isTtl(op.mode)) {
     if (!(op.ttlMs >= 1 && op.ttlMs <= MAX_TTL_MS)) {
@@ -149,8 +137,8 @@ function validateWriteOp(ctx: Ctx, op: WriteOp, multi: boolean): void {
   }
 }
 
-export function checkDataSize(ctx: Ctx, data: Bytes | number, path?: string): void {
-  const size = typeof data === "number" ? data : data.length;
+function checkDataSize(ctx: Ctx, data: Uint8Array, path: string): void {
+  const size = data.length;
   if (size > ctx.config.maxDataBytes) {
     throw new ZkError("TOOLARGE", `data is ${size} bytes; the limit is ${ctx.config.maxDataBytes}`, path);
   }

@@ -1,5 +1,5 @@
 // `npm run bench`: throughput and latency of the HTTP API, beside raw etcd and
-// beside a real ZooKeeper, on this machine, in this run (DESIGN.md, "Measuring").
+// beside a real ZooKeeper, on this machine, in this run (docs/design.md).
 //
 //   npm run bench -- [--seconds 3] [--clients 16] [--transport grpc|gateway] [--json] [--max-ops 100000]
 //

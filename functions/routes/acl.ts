@@ -1,20 +1,21 @@
 // /v1/acl/{path}: getACL and setACL.
 import type { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Ctx } from "../../lib/context.js";
 import { formatPerms, parsePerms } from "../../lib/acl.js";
 import { ZkError } from "../../lib/errors.js";
 import { validatePath } from "../../lib/path.js";
-import type { AclEntry as StoredAclEntry } from "../../lib/records.js";
+import type { AclEntry } from "../../lib/model.js";
 import { statOf } from "../../lib/stat.js";
 import { getAcl, write } from "../../lib/znodes.js";
 import type { AppEnv } from "../env.js";
 import { bodyOf, jsonOf, queryOf, statJson, znodePathOf } from "../request.js";
-import { AclQuery, SetAclBody, type AclEntry } from "../schemas.js";
+import { AclQuery, SetAclBody, type AclEntryJson } from "../schemas.js";
 import { resource } from "./resource.js";
 
 const PREFIX = "/v1/acl";
 
-export function aclOf(entries: z.output<typeof AclEntry>[]): StoredAclEntry[] {
+export function aclOf(entries: z.output<typeof AclEntryJson>[]): AclEntry[] {
   return entries.map((e) => {
     const perms = parsePerms(e.perms);
     if (perms === null) throw new ZkError("BADARGUMENTS", `perms ${JSON.stringify(e.perms)} repeats a letter; use each of c d r w a at most once`);
@@ -22,7 +23,7 @@ export function aclOf(entries: z.output<typeof AclEntry>[]): StoredAclEntry[] {
   });
 }
 
-export function aclJson(acl: StoredAclEntry[]) {
+export function aclJson(acl: AclEntry[]) {
   return acl.map((e) => ({ perms: formatPerms(e.perms), scheme: e.scheme, id: e.id }));
 }
 
@@ -32,16 +33,15 @@ function pathOf(c: Context<AppEnv>): string {
   return path;
 }
 
-async function get(c: Context<AppEnv>): Promise<Response> {
+async function get(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "getACL");
   const path = pathOf(c);
-  const { node, acl } = await getAcl(c.get("ctx"), path);
+  const { node, acl } = await getAcl(ctx, path);
   return c.json({ path, acl: aclJson(acl), stat: statJson(statOf(node)) });
 }
 
-async function set(c: Context<AppEnv>): Promise<Response> {
+async function set(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "setACL");
-  const ctx = c.get("ctx");
   const path = pathOf(c);
   const q = queryOf(c, AclQuery);
   const body = jsonOf(await bodyOf(c, 1024 * 1024), SetAclBody);

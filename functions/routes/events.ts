@@ -4,6 +4,7 @@
 // ends after timeoutMs, and idle stretches carry the zxid seen so far.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Ctx } from "../../lib/context.js";
 import { streamSSE } from "hono/streaming";
 import { ZkError, zkCodeNumber } from "../../lib/errors.js";
 import { validatePath } from "../../lib/path.js";
@@ -17,9 +18,8 @@ const PREFIX = "/v1/events";
 /** Under the idle timeouts of HTTP proxies. */
 const KEEPALIVE_MS = 15_000;
 
-async function events(c: Context<AppEnv>): Promise<Response> {
+async function events(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "addWatch");
-  const ctx = c.get("ctx");
   const path = znodePathOf(c, PREFIX);
   validatePath(path);
   const q = queryOf(c, EventsQuery);

@@ -1,9 +1,10 @@
 // /v1/multi (atomic transaction) and /v1/multi/read (ZooKeeper 3.6 multiRead).
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Ctx } from "../../lib/context.js";
 import { OPEN_ACL_UNSAFE } from "../../lib/acl.js";
 import { ZkError } from "../../lib/errors.js";
-import type { WriteOp } from "../../lib/plan.js";
+import type { WriteOp } from "../../lib/model.js";
 import { statOf } from "../../lib/stat.js";
 import { multiRead, write } from "../../lib/znodes.js";
 import type { AppEnv } from "../env.js";
@@ -13,10 +14,9 @@ import { EncodingQuery, MultiBody, MultiReadBody } from "../schemas.js";
 import { aclOf } from "./acl.js";
 import { resource } from "./resource.js";
 
-async function multi(c: Context<AppEnv>): Promise<Response> {
+async function multi(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "multi");
   c.set("multi", true);
-  const ctx = c.get("ctx");
   const { encoding = "base64" } = queryOf(c, EncodingQuery);
   // Room for every op's JSON around data that together may reach the limit.
   const body = jsonOf(await bodyOf(c, 2 * jsonBodyLimit(ctx.config.maxDataBytes)), MultiBody);
@@ -59,9 +59,8 @@ async function multi(c: Context<AppEnv>): Promise<Response> {
   }
 }
 
-async function multiReadRoute(c: Context<AppEnv>): Promise<Response> {
+async function multiReadRoute(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "multiRead");
-  const ctx = c.get("ctx");
   const { encoding = "base64" } = queryOf(c, EncodingQuery);
   const body = jsonOf(await bodyOf(c, 16 * 1024 * 1024), MultiReadBody);
   const results = await multiRead(ctx, body.ops);

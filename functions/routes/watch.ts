@@ -1,6 +1,7 @@
 // /v1/watch/{path}: a ZooKeeper one-shot watch as a long poll (lib/watch.ts).
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Ctx } from "../../lib/context.js";
 import { validatePath } from "../../lib/path.js";
 import { nextEvent } from "../../lib/watch.js";
 import type { AppEnv } from "../env.js";
@@ -10,9 +11,8 @@ import { resource } from "./resource.js";
 
 const PREFIX = "/v1/watch";
 
-async function poll(c: Context<AppEnv>): Promise<Response> {
+async function poll(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "watch");
-  const ctx = c.get("ctx");
   const path = znodePathOf(c, PREFIX);
   validatePath(path);
   const q = queryOf(c, WatchQuery);

@@ -1,10 +1,11 @@
 // /v1/znodes/{path}: getData, getChildren2, exists, create2, setData, delete.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Ctx } from "../../lib/context.js";
 import { OPEN_ACL_UNSAFE } from "../../lib/acl.js";
 import { ZkError } from "../../lib/errors.js";
 import { validatePath } from "../../lib/path.js";
-import type { CreateMode } from "../../lib/plan.js";
+import type { CreateMode } from "../../lib/model.js";
 import { statOf } from "../../lib/stat.js";
 import { exists, getChildren, getData, write } from "../../lib/znodes.js";
 import type { AppEnv } from "../env.js";
@@ -15,7 +16,7 @@ import { resource } from "./resource.js";
 
 const PREFIX = "/v1/znodes";
 
-/** The path, validated before anything else is read (API.md's order). */
+/** The path, validated before anything else is read (docs/api.md's order). */
 function pathOf(c: Context<AppEnv>, sequentialPrefix = false): string {
   const path = znodePathOf(c, PREFIX);
   validatePath(path, sequentialPrefix && path.endsWith("/"));
@@ -47,8 +48,7 @@ function wantsOctets(c: Context<AppEnv>): boolean {
   return (c.req.header("accept") ?? "").toLowerCase().includes("application/octet-stream");
 }
 
-async function read(c: Context<AppEnv>): Promise<Response> {
-  const ctx = c.get("ctx");
+async function getNode(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   const path = pathOf(c);
   const q = queryOf(c, ZnodeQuery);
   const encoding = q.encoding ?? "base64";
@@ -73,10 +73,9 @@ async function read(c: Context<AppEnv>): Promise<Response> {
   return c.json({ path, data: encodeData(node.data, encoding, path), stat });
 }
 
-async function create(c: Context<AppEnv>): Promise<Response> {
+async function create(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "create");
   c.set("creates", true);
-  const ctx = c.get("ctx");
   const rawPath = pathOf(c, true);
   const q = queryOf(c, ZnodeQuery);
   const body = await bodyOf(c, jsonBodyLimit(ctx.config.maxDataBytes), true);
@@ -96,9 +95,8 @@ async function create(c: Context<AppEnv>): Promise<Response> {
   return c.json({ path: created.path, stat }, 201);
 }
 
-async function setData(c: Context<AppEnv>): Promise<Response> {
+async function setData(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "setData");
-  const ctx = c.get("ctx");
   const path = pathOf(c);
   const q = queryOf(c, ZnodeQuery);
   const version = versionOf(c, q.version);
@@ -110,9 +108,8 @@ async function setData(c: Context<AppEnv>): Promise<Response> {
   return c.json({ path, stat: statJson(statOf(set.node, zxid)) });
 }
 
-async function remove(c: Context<AppEnv>): Promise<Response> {
+async function remove(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "delete");
-  const ctx = c.get("ctx");
   const path = pathOf(c);
   const q = queryOf(c, ZnodeQuery);
   await write(ctx, [{ op: "delete", path, version: versionOf(c, q.version) }]);
@@ -120,5 +117,5 @@ async function remove(c: Context<AppEnv>): Promise<Response> {
 }
 
 export function znodeRoutes(app: OpenAPIHono<AppEnv>): void {
-  resource(app, [PREFIX, `${PREFIX}/*`], { GET: read, POST: create, PUT: setData, DELETE: remove });
+  resource(app, [PREFIX, `${PREFIX}/*`], { GET: getNode, POST: create, PUT: setData, DELETE: remove });
 }

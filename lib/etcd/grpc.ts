@@ -1,35 +1,20 @@
-// The Etcd interface over gRPC with the etcd3 package's low-level clients (Node only).
-// One etcd3 client per endpoint, with its retries and circuit breakers turned off:
-// failover is createFailover's, the same as the gateway's, so both transports
-// behave alike and a write whose outcome is unknown is never re-sent.
-
+// The gRPC transport: the etcd3 package's low-level clients (Node only), one
+// per endpoint, with their retries and circuit breakers turned off: failover
+// is client.ts's, the same as the gateway's, so a write whose outcome is
+// unknown is never re-sent.
 import {
   Etcd3,
-  EtcdLeaseInvalidError,
   GRPCDeadlineExceededError,
   GRPCInternalError,
   GRPCUnavailableError,
   GRPCUnknownError,
   castGrpcError,
   type IOptions,
-  type ILeaseKeepAliveResponse,
 } from "etcd3";
-import {
-  EndpointFailure,
-  classifyEtcdError,
-  createFailover,
-  createRoundTripCounter,
-  changesOf,
-  failoverWatch,
-  fromWireTxn,
-  int64,
-  toWireTxn,
-  toWireWatchCreate,
-  txnWrites,
-  type BytesCodec,
-  type WireWatchResponse,
-} from "./gateway.js";
-import { EtcdCompactedError, type Change, type Etcd, type WatchRange } from "./types.js";
+import { createEtcd, type Carrier } from "./client.js";
+import { classifyEtcdError, EndpointFailure, EtcdCompactedError } from "./errors.js";
+import type { Etcd } from "./types.js";
+import type { BytesCodec, Unary, UnaryMethod, WireWatchResponse } from "./wire.js";
 
 export interface GrpcEtcdOptions {
   /** URLs such as http://127.0.0.1:2379. */
@@ -57,7 +42,34 @@ const buffers: BytesCodec<Buffer> = {
 // grpc-js fails a call this way when it never had a connection to send it on.
 const NOT_CONNECTED = ["No connection established", "Name resolution failed"];
 
+type Call<M extends UnaryMethod> = (client: Etcd3, req: Unary<Buffer>[M]["req"]) => Promise<Unary<Buffer>[M]["res"]>;
+
+/** etcd's keepalive is a stream: one request, half-closed, and its one answer. */
+async function keepAliveOnce(client: Etcd3, req: { ID: string }): Promise<{ TTL?: string }> {
+  const stream = await client.leaseClient.leaseKeepAlive();
+  return new Promise((resolve, reject) => {
+    stream.on("data", resolve);
+    stream.on("error", (e) => reject(castGrpcError(e)));
+    stream.on("end", () => reject(new EndpointFailure("lease keepalive stream ended without an answer", true)));
+    stream.write(req);
+    stream.end();
+  });
+}
+
+const CALLS: { [M in UnaryMethod]: Call<M> } = {
+  txn: (c, req) => c.kv.txn(req as never) as never,
+  leaseGrant: (c, req) => c.leaseClient.leaseGrant(req),
+  leaseKeepAlive: keepAliveOnce,
+  leaseRevoke: (c, req) => c.leaseClient.leaseRevoke(req),
+  leaseTimeToLive: (c, req) => c.leaseClient.leaseTimeToLive(req) as never,
+  compact: (c, req) => c.kv.compact(req),
+};
+
 export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
+  return createEtcd(grpcCarrier(opts));
+}
+
+function grpcCarrier(opts: GrpcEtcdOptions): Carrier<Buffer> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const deadline = () => ({ deadline: Date.now() + timeoutMs });
   const clients = opts.endpoints.map(
@@ -69,11 +81,10 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
         faultHandling: { host: () => passThrough, global: passThrough },
       }),
   );
-  const run = createFailover(clients.length);
-  const roundTrips = createRoundTripCounter();
 
-  function failure(e: unknown, endpoint: string): unknown {
-    if (!(e instanceof Error)) return e;
+  function failure(e: unknown, i: number): unknown {
+    if (!(e instanceof Error) || e instanceof EndpointFailure || e instanceof EtcdCompactedError) return e;
+    const endpoint = opts.endpoints[i]!;
     if (e instanceof GRPCUnavailableError && NOT_CONNECTED.some((m) => e.message.includes(m))) {
       return new EndpointFailure(`${endpoint}: ${e.message}`, false);
     }
@@ -83,115 +94,45 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
     return classifyEtcdError(e.message, serverFault) ?? e;
   }
 
-  const call =
-    <T>(fn: (client: Etcd3) => Promise<T>) =>
-    (i: number): Promise<T> =>
-      fn(clients[i]!).catch((e: unknown) => {
-        throw failure(e, opts.endpoints[i]!);
-      });
-
-  async function keepAliveOnce(client: Etcd3, id: bigint): Promise<ILeaseKeepAliveResponse> {
-    const stream = await client.leaseClient.leaseKeepAlive();
-    return new Promise((resolve, reject) => {
-      stream.on("data", resolve);
-      stream.on("error", (e) => reject(castGrpcError(e)));
-      stream.on("end", () => reject(new EndpointFailure("lease keepalive stream ended without an answer", true)));
-      stream.write({ ID: id.toString() });
-      // Half-close: etcd answers the one request, then ends the stream.
-      stream.end();
-    });
-  }
-
-  /** One watch stream on one endpoint, until `signal` aborts. */
-  async function* watchAt(i: number, ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): AsyncGenerator<Change[]> {
-    if (signal.aborted) return;
-    let stream;
-    try {
-      // No deadline: the caller's signal ends the stream.
-      stream = await clients[i]!.watchClient.watch({ deadline: Infinity });
-    } catch (e) {
-      throw failure(e, opts.endpoints[i]!);
-    }
-    const cancel = () => stream.cancel();
-    // Aborted while the stream was being opened: the abort event has passed.
-    if (signal.aborted) {
-      cancel();
-      return;
-    }
-    signal.addEventListener("abort", cancel, { once: true });
-    try {
-      for (const range of ranges) stream.write(toWireWatchCreate(range, fromRevision, buffers));
-      // grpc-js streams are Node Readables, so async-iterable.
-      for await (const res of stream as unknown as AsyncIterable<WireWatchResponse>) {
-        const changes = changesOf(res, buffers);
-        if (changes.length > 0) yield changes;
-      }
-      if (!signal.aborted) throw new EndpointFailure(`${opts.endpoints[i]}: the watch stream ended`, false);
-    } catch (e) {
-      if (signal.aborted) return;
-      throw e instanceof EndpointFailure || e instanceof EtcdCompactedError ? e : failure(castGrpcError(e as Error), opts.endpoints[i]!);
-    } finally {
-      signal.removeEventListener("abort", cancel);
-      stream.cancel();
-    }
-  }
-
   return {
-    async txn(req) {
-      const wire = toWireTxn(req, buffers);
-      roundTrips.count("txn");
-      const res = await run(call((c) => c.kv.txn(wire)), !txnWrites(req));
-      return fromWireTxn(res, buffers);
+    endpoints: clients.length,
+    bytes: buffers,
+
+    unary(i, method, req) {
+      return (CALLS[method] as Call<typeof method>)(clients[i]!, req).catch((e: unknown) => {
+        throw failure(e, i);
+      });
     },
 
-    async leaseGrant(ttlSeconds, id) {
-      roundTrips.count("leaseGrant");
-      // Granting twice without an id only leaks a lease that expires; with an id the retry would fail.
-      const req = { TTL: String(ttlSeconds), ID: (id ?? 0n).toString() };
-      const res = await run(call((c) => c.leaseClient.leaseGrant(req)), id === undefined);
-      if (res.error) throw new Error(`lease grant: ${res.error}`);
-      return int64(res.ID);
-    },
-
-    async leaseKeepAlive(id) {
-      roundTrips.count("leaseKeepAlive");
-      const res = await run(call((c) => keepAliveOnce(c, id)), true);
-      // etcd answers TTL 0 for a lease it does not know.
-      const ttl = int64(res.TTL);
-      return ttl > 0n ? { ttlSeconds: Number(ttl) } : null;
-    },
-
-    async leaseRevoke(id) {
-      roundTrips.count("leaseRevoke");
+    async *watch(i, creates, signal) {
+      if (signal.aborted) return;
+      let stream;
       try {
-        await run(call((c) => c.leaseClient.leaseRevoke({ ID: id.toString() })), true);
-        return true;
+        // No deadline: the caller's signal ends the stream.
+        stream = await clients[i]!.watchClient.watch({ deadline: Infinity });
       } catch (e) {
-        if (e instanceof EtcdLeaseInvalidError) return false;
-        throw e;
+        throw failure(e, i);
+      }
+      const cancel = () => stream.cancel();
+      // Aborted while the stream was being opened: the abort event has passed.
+      if (signal.aborted) {
+        cancel();
+        return;
+      }
+      signal.addEventListener("abort", cancel, { once: true });
+      try {
+        for (const create of creates) stream.write(create);
+        // grpc-js streams are Node Readables, so async-iterable.
+        yield* stream as unknown as AsyncIterable<WireWatchResponse>;
+        if (!signal.aborted) throw new EndpointFailure(`${opts.endpoints[i]}: the watch stream ended`, false);
+      } catch (e) {
+        if (signal.aborted) return;
+        throw failure(e instanceof EndpointFailure || e instanceof EtcdCompactedError ? e : castGrpcError(e as Error), i);
+      } finally {
+        signal.removeEventListener("abort", cancel);
+        stream.cancel();
       }
     },
-
-    async leaseTimeToLive(id) {
-      roundTrips.count("leaseTimeToLive");
-      const res = await run(call((c) => c.leaseClient.leaseTimeToLive({ ID: id.toString() })), true);
-      const ttl = int64(res.TTL);
-      // etcd answers TTL -1 for a lease it does not know.
-      if (ttl < 0n) return null;
-      return { ttlSeconds: Number(ttl), grantedTtlSeconds: Number(int64(res.grantedTTL)) };
-    },
-
-    async compact(revision) {
-      roundTrips.count("compact");
-      await run(call((c) => c.kv.compact({ revision: revision.toString() })), true);
-    },
-
-    watch(ranges, fromRevision, signal) {
-      roundTrips.count("watch");
-      return failoverWatch(clients.length, (i, from) => watchAt(i, ranges, from, signal), fromRevision);
-    },
-
-    roundTrips: () => roundTrips.snapshot(),
 
     async close() {
       for (const client of clients) client.close();

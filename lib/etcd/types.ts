@@ -77,11 +77,11 @@ export interface TxnResponse {
   responses: ResponseOp[];
 }
 
-/** Round trips by kind, counted by the transport (reported in /v1/stats). */
+/** Round trips by kind, counted by the etcd client (the service reports them in its stats). */
 export type RoundTripKind = "txn" | "leaseGrant" | "leaseKeepAlive" | "leaseRevoke" | "leaseTimeToLive" | "compact" | "watch";
 
-/** A change a watch reports: a put (the kv as written) or a delete (kv.modRevision is the deleting revision). */
-export interface Change {
+/** What a watch reports (etcd's mvccpb.Event): a put (the kv as written) or a delete (kv.modRevision is the deleting revision). */
+export interface EtcdEvent {
   kind: "put" | "delete";
   kv: KeyValue;
 }
@@ -111,25 +111,10 @@ export interface Etcd {
    * `fromRevision` is compacted away. A stream that breaks resumes on the next
    * endpoint after the last revision seen.
    */
-  watch(ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): AsyncIterable<Change[]>;
+  watch(ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): AsyncIterable<EtcdEvent[]>;
   /** Round trips made so far, by kind. */
   roundTrips(): Record<RoundTripKind, number>;
   close(): Promise<void>;
-}
-
-/** etcd cannot be reached, has no leader, or timed out: the caller should retry later. */
-export class EtcdUnavailableError extends Error {
-  override name = "EtcdUnavailableError";
-}
-
-/** The request exceeds a limit of the etcd cluster (--max-txn-ops, --max-request-bytes). */
-export class EtcdLimitError extends Error {
-  override name = "EtcdLimitError";
-}
-
-/** The requested revision was compacted away. */
-export class EtcdCompactedError extends Error {
-  override name = "EtcdCompactedError";
 }
 
 /**

@@ -67,7 +67,7 @@ export interface NResult {
   event?: string;
   /** events of a persistent watch: "<type> <path>" each, in order. */
   heard?: string[];
-  /** Service only: present when the HTTP status is not API.md's for this outcome. */
+  /** Service only: present when the HTTP status is not docs/api.md's for this outcome. */
   httpStatus?: string;
 }
 

@@ -1,4 +1,4 @@
-// The operations a conformance trace is made of, named as API.md names them,
+// The operations a conformance trace is made of, named as docs/api.md names them,
 // and the few tables both sides need to translate them.
 
 export type Mode =
@@ -35,7 +35,7 @@ export const isSequential = (m: Mode) => m.includes("sequential");
 export const isEphemeral = (m: Mode) => m === "ephemeral" || m === "ephemeral_sequential";
 export const isTtl = (m: Mode) => m.endsWith("_with_ttl");
 
-/** An ACL entry as API.md writes it: perms as letters of "cdrwa". */
+/** An ACL entry as docs/api.md writes it: perms as letters of "cdrwa". */
 export interface Acl {
   perms: string;
   scheme: string;
@@ -77,7 +77,7 @@ export type ReadOp = { op: "getData" | "getChildren"; path: string };
 
 /** One step of a trace. Session ops act on the step's actor (a session label). */
 /**
- * `via`: the HTTP form the service side uses, where API.md offers several for
+ * `via`: the HTTP form the service side uses, where docs/api.md offers several for
  * one ZooKeeper op ("octets": a raw application/octet-stream body, or
  * Accept: application/octet-stream with the Stat in ZK-Stat; "head": HEAD
  * with the Stat in ZK-Stat; "if-match": the version in If-Match). ZooKeeper
@@ -132,7 +132,7 @@ export function describeOp(actor: string, op: Op): string {
 
 /**
  * ZooKeeper's Java client (PathUtils.validatePath): what it refuses before
- * sending anything. API.md: such a request is 400 BADARGUMENTS and spends no zxid.
+ * sending anything. docs/api.md: such a request is 400 BADARGUMENTS and spends no zxid.
  */
 export function javaPathProblem(path: string, sequential = false): string | null {
   if (sequential) return javaPathProblem(path + "1");
@@ -169,7 +169,7 @@ export function javaTtlProblem(mode: Mode, ttlMs: number | undefined): string | 
   return null;
 }
 
-/** API.md's status for an outcome: a missing parent on create is a conflict (409). */
+/** docs/api.md's status for an outcome: a missing parent on create is a conflict (409). */
 export function expectedStatus(code: string, op: string): number {
   if (code === "OK") {
     if (op === "create" || op === "open") return 201;

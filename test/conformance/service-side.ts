@@ -1,4 +1,4 @@
-// The side under test: this service over its HTTP API (API.md), in process on
+// The side under test: this service over its HTTP API (docs/api.md), in process on
 // Node or as the Worker under workerd. Every op is one HTTP request, as a
 // client of the API would send it; sessions are kept alive by pings, and
 // "expire" simply stops pinging.
@@ -176,13 +176,13 @@ export class ServiceSide implements Side {
     return this.frame.stat(rawStat(s), path);
   }
 
-  /** The outcome's code and zxid, and a note when the HTTP status is not API.md's for it. */
+  /** The outcome's code and zxid, and a note when the HTTP status is not docs/api.md's for it. */
   private outcome(r: HttpReply, opName: string, failingOp?: string): NResult {
     const ok = r.status >= 200 && r.status < 300;
     const code = ok ? "OK" : typeof r.body === "object" && r.body && typeof r.body.code === "string" ? r.body.code : `HTTP ${r.status}: ${String(r.body).slice(0, 200)}`;
     const out: NResult = { code, zxid: r.zxid === null ? null : this.frame.zxid(r.zxid) };
     const want = expectedStatus(code, failingOp ?? opName);
-    if (r.status !== want) out.httpStatus = `${r.status}, API.md says ${want}`;
+    if (r.status !== want) out.httpStatus = `${r.status}, docs/api.md says ${want}`;
     return out;
   }
 

@@ -1,6 +1,6 @@
 // The reference side: a real ZooKeeper 3.8 server, spoken to over its wire
 // protocol, plus the checks ZooKeeper's Java client makes before it sends a
-// request (API.md follows the Java client there: a bad path, an empty ACL list,
+// request (docs/api.md follows the Java client there: a bad path, an empty ACL list,
 // a bad TTL, an op on a closed or expired session are refused without a zxid).
 import {
   bitsToPerms,

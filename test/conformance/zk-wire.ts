@@ -35,7 +35,7 @@ export const OP = {
   closeSession: -11,
 } as const;
 
-/** KeeperException.Code names as API.md spells them. */
+/** KeeperException.Code names as docs/api.md spells them. */
 export const ERR: Record<number, string> = {
   0: "OK",
   [-1]: "SYSTEMERROR",

@@ -1,4 +1,4 @@
-// ACLs and authentication over both transports, as API.md describes them and
+// ACLs and authentication over both transports, as docs/api.md describes them and
 // as ZooKeeper 3.8 behaves (checked against a real 3.8.0): which permission each
 // op needs, what getACL shows, the auth/digest/ip schemes, HTTP Basic
 // credentials, and which failures spend a zxid.

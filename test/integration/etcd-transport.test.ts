@@ -8,9 +8,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createGatewayEtcd } from "../../lib/etcd/gateway.js";
 import { createGrpcEtcd } from "../../lib/etcd/grpc.js";
+import { EtcdCompactedError, EtcdUnavailableError } from "../../lib/etcd/errors.js";
 import {
-  EtcdCompactedError,
-  EtcdUnavailableError,
   nextChange,
   prefixEnd,
   type Etcd,

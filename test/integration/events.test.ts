@@ -1,4 +1,4 @@
-// Persistent watches as Server-Sent Events (API.md), on a real etcd over both
+// Persistent watches as Server-Sent Events (docs/api.md), on a real etcd over both
 // transports. Which events a persistent watch hears follows ZooKeeper 3.6's
 // addWatch: PERSISTENT, its node's NodeCreated, NodeDataChanged, NodeDeleted
 // and NodeChildrenChanged; PERSISTENT_RECURSIVE, the node events (no

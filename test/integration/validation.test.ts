@@ -1,4 +1,4 @@
-// Every refusal of API.md's "Conventions" and "Validation" sections, over both
+// Every refusal of docs/api.md's "Conventions" and "Validation" sections, over both
 // transports: the status, the error body, and that a refused request spends no
 // zxid (ZooKeeper's client refuses these before sending). Plus a property test:
 // whatever arrives, the service never answers 5xx and every 4xx is well formed.

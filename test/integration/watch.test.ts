@@ -1,4 +1,4 @@
-// One-shot watches as long polls (API.md "Watches"), on a real etcd over both
+// One-shot watches as long polls (docs/api.md "Watches"), on a real etcd over both
 // transports. Which events a watch receives follows ZooKeeper 3.8's
 // WatchManager: a data watch (getData) fires on NodeDataChanged and
 // NodeDeleted, an exists watch also on NodeCreated, a children watch on

@@ -3,9 +3,9 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { checkAcl, digestId, fixupAcl, formatPerms, OPEN_ACL_UNSAFE, parsePerms, PERMS, type Identity } from "../../lib/acl.js";
+import { checkAcl, digestId, fixupAcl, formatPerms, OPEN_ACL_UNSAFE, parsePerms, PERMS } from "../../lib/acl.js";
 import { ZkError } from "../../lib/errors.js";
-import type { AclEntry } from "../../lib/records.js";
+import type { AclEntry, Identity } from "../../lib/model.js";
 
 const sha1digest = (user: string, password: string) => `${user}:${createHash("sha1").update(`${user}:${password}`).digest("base64")}`;
 

@@ -2,7 +2,7 @@
 // etcd reached through its JSON gateway with fetch: what `wrangler deploy`
 // ships, including the cron handler and the anonymous-caller guard.
 //
-// Expected values follow from ZooKeeper 3.8 semantics and API.md: on a fresh
+// Expected values follow from ZooKeeper 3.8 semantics and docs/api.md: on a fresh
 // key prefix the system tree is zxid 0, and every write (session open and
 // close, failed writes and failed multis included) spends exactly one zxid.
 import { bundleWorker, COMPATIBILITY_DATE } from "../support/worker.js";

@@ -1,0 +1,90 @@
+// The Etcd interface, built once on top of a transport. A transport is a thin
+// carrier: it sends one unary call or opens one watch stream on one endpoint
+// and reports failures as the errors of errors.ts. Everything else (the wire
+// codec, failover, what each call means, round-trip counting) is here, so the
+// two transports cannot drift apart.
+import type { Etcd, EtcdEvent, RoundTripKind } from "./types.js";
+import { EtcdLeaseNotFoundError } from "./errors.js";
+import { createFailover, failoverWatch } from "./failover.js";
+import { eventsOf, fromWireTxn, int64, toWireTxn, toWireWatchCreate, txnWrites, type BytesCodec, type Unary, type UnaryMethod, type WireWatchCreate, type WireWatchResponse } from "./wire.js";
+
+export interface Carrier<B> {
+  /** How many endpoints there are; calls name one by index. */
+  readonly endpoints: number;
+  readonly bytes: BytesCodec<B>;
+  /**
+   * One call on endpoint `i`. `idempotent`: sending it twice is harmless
+   * (a carrier that cannot tell whether a failed call was sent may then skip
+   * its precautions).
+   */
+  unary<M extends UnaryMethod>(i: number, method: M, req: Unary<B>[M]["req"], idempotent: boolean): Promise<Unary<B>[M]["res"]>;
+  /** One watch stream on endpoint `i` with these create requests, until `signal` aborts. */
+  watch(i: number, creates: WireWatchCreate<B>[], signal: AbortSignal): AsyncIterable<WireWatchResponse>;
+  close(): Promise<void>;
+}
+
+export function createEtcd<B>(carrier: Carrier<B>): Etcd {
+  const run = createFailover(carrier.endpoints);
+  const counts: Record<RoundTripKind, number> = { txn: 0, leaseGrant: 0, leaseKeepAlive: 0, leaseRevoke: 0, leaseTimeToLive: 0, compact: 0, watch: 0 };
+  const call = <M extends UnaryMethod>(method: M, req: Unary<B>[M]["req"], idempotent: boolean): Promise<Unary<B>[M]["res"]> => {
+    counts[method]++;
+    return run((i) => carrier.unary(i, method, req, idempotent), idempotent);
+  };
+
+  async function* watchAt(i: number, creates: WireWatchCreate<B>[], signal: AbortSignal): AsyncGenerator<EtcdEvent[]> {
+    for await (const res of carrier.watch(i, creates, signal)) {
+      const events = eventsOf(res, carrier.bytes);
+      if (events.length > 0) yield events;
+    }
+  }
+
+  return {
+    async txn(req) {
+      const res = await call("txn", toWireTxn(req, carrier.bytes), !txnWrites(req));
+      return fromWireTxn(res, carrier.bytes);
+    },
+
+    async leaseGrant(ttlSeconds, id) {
+      // Granting twice without an id only leaks a lease that expires; with an id the retry would fail.
+      const res = await call("leaseGrant", { TTL: String(ttlSeconds), ID: (id ?? 0n).toString() }, id === undefined);
+      if (res.error) throw new Error(`lease grant: ${res.error}`);
+      return int64(res.ID);
+    },
+
+    async leaseKeepAlive(id) {
+      const ttl = int64((await call("leaseKeepAlive", { ID: id.toString() }, true)).TTL);
+      return ttl > 0n ? { ttlSeconds: Number(ttl) } : null;
+    },
+
+    async leaseRevoke(id) {
+      try {
+        await call("leaseRevoke", { ID: id.toString() }, true);
+        return true;
+      } catch (e) {
+        if (e instanceof EtcdLeaseNotFoundError) return false;
+        throw e;
+      }
+    },
+
+    async leaseTimeToLive(id) {
+      const res = await call("leaseTimeToLive", { ID: id.toString() }, true);
+      const ttl = int64(res.TTL);
+      if (ttl < 0n) return null;
+      return { ttlSeconds: Number(ttl), grantedTtlSeconds: Number(int64(res.grantedTTL)) };
+    },
+
+    async compact(revision) {
+      await call("compact", { revision: revision.toString() }, true);
+    },
+
+    watch(ranges, fromRevision, signal) {
+      counts.watch++;
+      const creates = (from: bigint) => ranges.map((r) => toWireWatchCreate(r, from, carrier.bytes));
+      return failoverWatch(carrier.endpoints, (i, from) => watchAt(i, creates(from), signal), fromRevision);
+    },
+
+    roundTrips: () => ({ ...counts }),
+
+    close: () => carrier.close(),
+  };
+}
