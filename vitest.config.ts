@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "lib/**/*.test.ts", "functions/**/*.test.ts"],
+    include: ["test/**/*.test.ts"],
     // Each integration file starts its own etcd; files run side by side.
     pool: "forks",
     maxWorkers: 3,
