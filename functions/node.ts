@@ -10,7 +10,7 @@ import { createApp } from "./app.js";
 const vars = process.env;
 const config = configFrom(vars);
 const auth = config.etcdUser ? { user: config.etcdUser, password: config.etcdPassword ?? "" } : undefined;
-const etcd = createGrpcEtcd({ endpoints: config.etcdEndpoints, auth });
+const etcd = createGrpcEtcd({ endpoints: config.etcdEndpoints, auth, maxTxnOps: config.etcdMaxTxnOps, readsInFlight: config.etcdReadsInFlight });
 const app = createApp({ config: () => config, etcd: () => etcd, clientIp: (c) => getConnInfo(c).remote.address });
 
 const port = Number(vars.PORT ?? 8787);

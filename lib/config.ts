@@ -8,6 +8,8 @@ export interface Config {
   etcdPassword?: string;
   /** etcd's --max-txn-ops: larger reads are split, larger writes refused (413). */
   etcdMaxTxnOps: number;
+  /** Shared read txns on their way to etcd at once (lib/etcd/coalesce.ts); 0: every read alone. The Worker never shares. */
+  etcdReadsInFlight: number;
   /** Key prefix: many tenants may share one etcd. */
   prefix: string;
   /** Largest znode data, and largest total data of a multi (jute.maxbuffer − 1). */
@@ -34,6 +36,7 @@ export type ConfigVars = Partial<Record<
   | "ETCD_USER"
   | "ETCD_PASSWORD"
   | "ETCD_MAX_TXN_OPS"
+  | "ETCD_READS_IN_FLIGHT"
   | "ZK_PREFIX"
   | "ZK_MAX_DATA_BYTES"
   | "ZK_TICK_TIME_MS"
@@ -63,6 +66,7 @@ export function configFrom(vars: ConfigVars): Config {
     etcdUser: vars.ETCD_USER || undefined,
     etcdPassword: vars.ETCD_PASSWORD || undefined,
     etcdMaxTxnOps: int(vars, "ETCD_MAX_TXN_OPS", 128),
+    etcdReadsInFlight: int(vars, "ETCD_READS_IN_FLIGHT", 1),
     prefix: vars.ZK_PREFIX ?? "zk/",
     maxDataBytes: int(vars, "ZK_MAX_DATA_BYTES", 1_048_575),
     tickTimeMs,

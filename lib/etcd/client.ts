@@ -3,7 +3,8 @@
 // and reports failures as the errors of errors.ts. Everything else (the wire
 // codec, failover, what each call means, round-trip counting) is here, so the
 // two transports cannot drift apart.
-import type { Etcd, EtcdEvent, RoundTripKind } from "./types.js";
+import type { Etcd, EtcdEvent, RoundTripKind, TxnRequest, TxnResponse } from "./types.js";
+import { coalescer, readOnly } from "./coalesce.js";
 import { EtcdLeaseNotFoundError } from "./errors.js";
 import { createFailover, failoverWatch } from "./failover.js";
 import { eventsOf, fromWireTxn, int64, toWireTxn, toWireWatchCreate, txnWrites, type BytesCodec, type Unary, type UnaryMethod, type WireWatchCreate, type WireWatchResponse } from "./wire.js";
@@ -23,7 +24,15 @@ export interface Carrier<B> {
   close(): Promise<void>;
 }
 
-export function createEtcd<B>(carrier: Carrier<B>): Etcd {
+/** What both transports take besides their endpoints. */
+export interface EtcdOptions {
+  /** The cluster's --max-txn-ops: reads that share a txn stay within it. Default 128. */
+  maxTxnOps?: number;
+  /** Shared read txns on their way at once (coalesce.ts); 0 sends every read alone. Default 1. */
+  readsInFlight?: number;
+}
+
+export function createEtcd<B>(carrier: Carrier<B>, opts: EtcdOptions = {}): Etcd {
   const run = createFailover(carrier.endpoints);
   const counts: Record<RoundTripKind, number> = { txn: 0, leaseGrant: 0, leaseKeepAlive: 0, leaseRevoke: 0, leaseTimeToLive: 0, compact: 0, watch: 0 };
   const call = <M extends UnaryMethod>(method: M, req: Unary<B>[M]["req"], idempotent: boolean): Promise<Unary<B>[M]["res"]> => {
@@ -38,11 +47,12 @@ export function createEtcd<B>(carrier: Carrier<B>): Etcd {
     }
   }
 
+  const send = async (req: TxnRequest): Promise<TxnResponse> => fromWireTxn(await call("txn", toWireTxn(req, carrier.bytes), !txnWrites(req)), carrier.bytes);
+  const readsInFlight = opts.readsInFlight ?? 1;
+  const sendRead = readsInFlight > 0 ? coalescer(send, { maxOps: opts.maxTxnOps ?? 128, inFlight: readsInFlight }) : send;
+
   return {
-    async txn(req) {
-      const res = await call("txn", toWireTxn(req, carrier.bytes), !txnWrites(req));
-      return fromWireTxn(res, carrier.bytes);
-    },
+    txn: (req) => (readOnly(req) ? sendRead(req) : send(req)),
 
     async leaseGrant(ttlSeconds, id) {
       // Granting twice without an id only leaks a lease that expires; with an id the retry would fail.

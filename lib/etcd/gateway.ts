@@ -4,7 +4,7 @@
 // that was never sent from one that may have been applied, and a workerd
 // connection-pool workaround.
 import { fromBase64, toBase64 } from "../base64.js";
-import { createEtcd, type Carrier } from "./client.js";
+import { createEtcd, type Carrier, type EtcdOptions } from "./client.js";
 import { classifyEtcdError, EndpointFailure, isInvalidAuthToken } from "./errors.js";
 import type { Etcd } from "./types.js";
 import type { BytesCodec, UnaryMethod, WireWatchResponse } from "./wire.js";
@@ -45,7 +45,7 @@ const workersRuntime = typeof navigator !== "undefined" && navigator.userAgent =
 // whose attempt failed there is only known not to have been sent when a probe came first.
 const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
 
-export interface GatewayEtcdOptions {
+export interface GatewayEtcdOptions extends EtcdOptions {
   /** Base URLs such as http://127.0.0.1:2379. */
   endpoints: string[];
   fetch?: typeof fetch;
@@ -55,7 +55,7 @@ export interface GatewayEtcdOptions {
 }
 
 export function createGatewayEtcd(opts: GatewayEtcdOptions): Etcd {
-  return createEtcd(gatewayCarrier(opts));
+  return createEtcd(gatewayCarrier(opts), opts);
 }
 
 function gatewayCarrier(opts: GatewayEtcdOptions): Carrier<string> {

@@ -11,12 +11,12 @@ import {
   castGrpcError,
   type IOptions,
 } from "etcd3";
-import { createEtcd, type Carrier } from "./client.js";
+import { createEtcd, type Carrier, type EtcdOptions } from "./client.js";
 import { classifyEtcdError, EndpointFailure, EtcdCompactedError } from "./errors.js";
 import type { Etcd } from "./types.js";
 import type { BytesCodec, Unary, UnaryMethod, WireWatchResponse } from "./wire.js";
 
-export interface GrpcEtcdOptions {
+export interface GrpcEtcdOptions extends EtcdOptions {
   /** URLs such as http://127.0.0.1:2379. */
   endpoints: string[];
   /** Deadline of each call, streams included. Default 5000. */
@@ -66,7 +66,7 @@ const CALLS: { [M in UnaryMethod]: Call<M> } = {
 };
 
 export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
-  return createEtcd(grpcCarrier(opts));
+  return createEtcd(grpcCarrier(opts), opts);
 }
 
 function grpcCarrier(opts: GrpcEtcdOptions): Carrier<Buffer> {
