@@ -7,17 +7,20 @@
 // temp dir) and the service's Node server in this process on a free loopback
 // port; stops them all at the end, on error and on SIGINT/SIGTERM.
 //
-// For each op (create, getData, exists, getChildren, setData, delete, multi) it
+// For each op (create, getData, exists, getChildren, setData, delete, multi,
+// multiOneParent; --ops picks some) it
 // drives three targets in turn with the same number of concurrent clients, each
 // for `--seconds` and at most `--max-ops` operations:
 //   service    the HTTP API over keep-alive connections (one per client);
 //   etcd       the closest single etcd call, through one etcd3 (gRPC) client:
 //              put (create, setData), get (getData, exists), prefix range
-//              keys-only (getChildren), delete, a txn compare+2 puts (multi);
+//              keys-only (getChildren), delete, a txn compare+2 puts (multi),
+//              a txn of 3 puts (multiOneParent);
 //   zookeeper  node-zookeeper-client, one session per client.
 // It prints one table (ops/s, p50, p99 per target and the throughput ratios),
 // the etcd round trips per op that the service reports at GET /v1/stats, and
 // the machine. Nothing here asserts on timing: it only reports.
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -36,12 +39,16 @@ import { fourLetterWord, startZooKeeper, type ZooKeeperServerHandle } from "../t
 
 // ---- options ----
 
+const OPS = ["create", "getData", "exists", "getChildren", "setData", "delete", "multi", "multiOneParent"] as const;
+type OpName = (typeof OPS)[number];
+
 const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--transport grpc|gateway] [--json] [--max-ops N]
   --seconds N      measured seconds per op and target (default 3)
   --clients N      concurrent clients (default 16)
   --transport T    the service's etcd transport: grpc or gateway (default grpc)
   --json           print the results as JSON (progress still goes to stderr)
-  --max-ops N      at most N operations per op and target (default 100000)`;
+  --max-ops N      at most N operations per op and target (default 100000)
+  --ops A,B,...    only these ops (default all: ${OPS.join(",")})`;
 
 function parseOptions() {
   let values;
@@ -53,6 +60,7 @@ function parseOptions() {
         transport: { type: "string", default: "grpc" },
         json: { type: "boolean", default: false },
         "max-ops": { type: "string", default: "100000" },
+        ops: { type: "string", default: OPS.join(",") },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -85,7 +93,18 @@ function parseOptions() {
     maxOps: num("max-ops", values["max-ops"], 1, 10_000_000, true),
     transport: transport as "grpc" | "gateway",
     json: values.json,
+    ops: opsOf(values.ops),
   };
+}
+
+function opsOf(raw: string): OpName[] {
+  const ops = raw.split(",").map((o) => o.trim());
+  const unknown = ops.filter((o) => !(OPS as readonly string[]).includes(o));
+  if (unknown.length > 0 || ops.length === 0) {
+    console.error(`--ops takes names from ${OPS.join(", ")}, not ${JSON.stringify(unknown.join(","))}\n${USAGE}`);
+    process.exit(2);
+  }
+  return OPS.filter((o) => ops.includes(o));
 }
 
 const opts = parseOptions();
@@ -96,7 +115,7 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 /** Any one request, whatever the target: past this it counts as an error. */
 const REQUEST_TIMEOUT_MS = 10_000;
 /** The whole run, setup included; past this it stops everything and exits 1. */
-const RUN_LIMIT_MS = 7 * 3 * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
+const RUN_LIMIT_MS = opts.ops.length * 3 * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
 const WARMUP_OPS_PER_CLIENT = 20;
 /** Children of the getChildren parent. */
 const CHILDREN = 10;
@@ -201,6 +220,29 @@ interface Measured {
   p99: number;
   /** Why it ended before the time was up, if it did. */
   note?: string;
+  /** CPU time per successful op, in µs: of the etcd server, and of this process (service and load alike). */
+  etcdCpuUs?: number;
+  processCpuUs?: number;
+  /** etcd txns the service sent per successful op (shared reads count once). */
+  txnPerOp?: number;
+}
+
+/** CPU time (user + system) a process has used, in ms; NaN when it cannot be read. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The etcd txns the service has sent so far (GET /v1/stats). */
+async function serviceTxns(): Promise<number> {
+  const stats = JSON.parse(await httpCall("GET", "/v1/stats", 200)) as { etcdRoundTrips: { txn: number } };
+  return stats.etcdRoundTrips.txn;
 }
 
 /** What one operation does; "exhausted" when there is nothing left to do (delete's pool is empty). */
@@ -257,8 +299,6 @@ async function drive(clients: number, seconds: number, maxOps: number, op: Op): 
 
 // ---- the three targets: the same ops, each through its own client ----
 
-const OPS = ["create", "getData", "exists", "getChildren", "setData", "delete", "multi"] as const;
-type OpName = (typeof OPS)[number];
 /** The name the service gives each op in /v1/stats. */
 const STATS_NAME: Record<OpName, string> = {
   create: "create",
@@ -268,6 +308,7 @@ const STATS_NAME: Record<OpName, string> = {
   setData: "setData",
   delete: "delete",
   multi: "multi",
+  multiOneParent: "multi",
 };
 
 interface Target {
@@ -283,7 +324,9 @@ interface Target {
  * Names: create makes `<c>/n-<i>` under one parent; delete removes those it
  * made; getData/exists/setData use one node per client; getChildren lists a
  * parent with CHILDREN children; multi creates `<m>/n-<i>`, sets the
- * client's node and checks the children's parent is at version 0.
+ * client's node and checks the children's parent is at version 0;
+ * multiOneParent creates three children of one parent `<p>` in one multi,
+ * every client under the same parent (the case that contends).
  */
 function serviceTarget(clients: number): Target {
   const z = (p: string) => `/v1/znodes/bench${p}`;
@@ -294,7 +337,7 @@ function serviceTarget(clients: number): Target {
     name: "service",
     created,
     async setup() {
-      for (const p of ["", "/c", "/d", "/kids", "/m"]) await httpCall("POST", z(p), 201, {});
+      for (const p of ["", "/c", "/d", "/kids", "/m", "/p"]) await httpCall("POST", z(p), 201, {});
       for (let c = 0; c < clients; c++) await httpCall("POST", z(`/d/k-${c}`), 201, { data: DATA_B64 });
       for (let i = 0; i < CHILDREN; i++) await httpCall("POST", z(`/kids/child-${i}`), 201, {});
     },
@@ -320,6 +363,10 @@ function serviceTarget(clients: number): Target {
             { op: "setData", path: `/bench/d/k-${c}`, data: DATA_B64 },
             { op: "check", path: "/bench/kids", version: 0 },
           ],
+        })),
+      multiOneParent: async () =>
+        void (await httpCall("POST", "/v1/multi", 200, {
+          ops: [0, 1, 2].map(() => ({ op: "create", path: `/bench/p/n-${names++}`, data: DATA_B64 })),
         })),
     },
   };
@@ -369,6 +416,12 @@ function etcdTarget(client: Etcd3, clients: number): Target {
           .commit();
         if (!res.succeeded) throw new Error("etcd txn: compare failed");
       },
+      multiOneParent: async () =>
+        void (await client
+          .if(k("/kids"), "Version", ">", 0)
+          .then(...[0, 1, 2].map(() => client.put(k(`/p/n-${names++}`)).value(DATA)))
+          .options(options())
+          .commit()),
     },
   };
 }
@@ -383,7 +436,7 @@ function zookeeperTarget(sessions: ZkClient[]): Target {
     created,
     async setup() {
       const s = sessions[0]!;
-      for (const p of ["/bench", "/bench/c", "/bench/d", "/bench/kids", "/bench/m"]) {
+      for (const p of ["/bench", "/bench/c", "/bench/d", "/bench/kids", "/bench/m", "/bench/p"]) {
         await zkCall<string>("create", (cb) => s.create(p, Buffer.alloc(0), cb));
       }
       for (let c = 0; c < sessions.length; c++) await zkCall<string>("create", (cb) => s.create(`/bench/d/k-${c}`, DATA, cb));
@@ -416,6 +469,15 @@ function zookeeperTarget(sessions: ZkClient[]): Target {
             .create(`/bench/m/n-${names++}`, DATA)
             .setData(`/bench/d/k-${c}`, DATA, -1)
             .check("/bench/kids", 0)
+            .commit(cb),
+        )),
+      multiOneParent: async (c) =>
+        void (await zkCall<unknown>("transaction", (cb) =>
+          zk(c)
+            .transaction()
+            .create(`/bench/p/n-${names++}`, DATA)
+            .create(`/bench/p/n-${names++}`, DATA)
+            .create(`/bench/p/n-${names++}`, DATA)
             .commit(cb),
         )),
     },
@@ -490,9 +552,9 @@ async function main(): Promise<void> {
   if (aborted) return;
 
   // The service, in process, on a free loopback port.
-  const config = configFrom({ ZK_ALLOW_ANONYMOUS: "true", ETCD_ENDPOINTS: etcdServer.endpoint, ZK_PREFIX: "bench/" });
-  const serviceEtcd: Etcd =
-    opts.transport === "grpc" ? createGrpcEtcd({ endpoints: [etcdServer.endpoint] }) : createGatewayEtcd({ endpoints: [etcdServer.endpoint] });
+  const config = configFrom({ ...process.env, ZK_ALLOW_ANONYMOUS: "true", ETCD_ENDPOINTS: etcdServer.endpoint, ZK_PREFIX: "bench/" });
+  const etcdOptions = { endpoints: [etcdServer.endpoint], maxTxnOps: config.etcdMaxTxnOps, readsInFlight: config.etcdReadsInFlight };
+  const serviceEtcd: Etcd = opts.transport === "grpc" ? createGrpcEtcd(etcdOptions) : createGatewayEtcd(etcdOptions);
   cleanups.push({ name: "the service's etcd client", run: () => serviceEtcd.close() });
   const app = createApp({ config: () => config, etcd: () => serviceEtcd, clientIp: () => "127.0.0.1" });
   const server = await new Promise<http.Server>((resolve, reject) => {
@@ -537,7 +599,7 @@ async function main(): Promise<void> {
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${opts.seconds} s per op and target, ${opts.clients} clients, service over ${opts.transport}`);
 
   const results: Partial<Record<OpName, Record<Target["name"], Measured>>> = {};
-  for (const op of OPS) {
+  for (const op of opts.ops) {
     const byTarget = {} as Record<Target["name"], Measured>;
     for (const t of targets) {
       if (aborted) return;
@@ -546,8 +608,16 @@ async function main(): Promise<void> {
         // creating for as long again as the create phase did (within --max-ops).
         await drive(opts.clients, opts.seconds, Math.max(1, opts.maxOps - t.created.length), t.ops.create);
       }
+      const txnsBefore = t.name === "service" ? await serviceTxns() : NaN;
+      const etcdCpuBefore = cpuMsOf(etcdServer.pid());
+      const processCpuBefore = process.cpuUsage();
       const m = await drive(opts.clients, opts.seconds, opts.maxOps, t.ops[op]);
       if (aborted) return;
+      const processCpu = process.cpuUsage(processCpuBefore);
+      m.etcdCpuUs = ((cpuMsOf(etcdServer.pid()) - etcdCpuBefore) * 1000) / m.ops;
+      m.processCpuUs = (processCpu.user + processCpu.system) / m.ops;
+      // The stats request itself is one more txn: not the load's.
+      if (t.name === "service") m.txnPerOp = ((await serviceTxns()) - txnsBefore - 1) / m.ops;
       byTarget[t.name] = m;
       log(
         `${op.padEnd(11)} ${t.name.padEnd(9)} ${fmtRate(m.opsPerSec).padStart(8)} ops/s  p50 ${fmtMs(m.p50)} p90 ${fmtMs(m.p90)} p99 ${fmtMs(m.p99)} ms` +
@@ -558,7 +628,7 @@ async function main(): Promise<void> {
   }
 
   const stats = JSON.parse(await httpCall("GET", "/v1/stats", 200)) as { operations?: Record<string, { perOp?: number }> };
-  const rows: Row[] = OPS.map((op) => {
+  const rows: Row[] = opts.ops.map((op) => {
     const r = results[op]!;
     return {
       op,
@@ -586,6 +656,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ machine, setup, results: rows }, null, 2));
   } else {
     console.log(table(rows));
+    console.log(`\ncost per op: etcd txns the service sent, and CPU µs of the etcd server and of this process (service + load generator)\n${costTable(rows)}`);
     console.log(
       `\nservice: HTTP/1.1 keep-alive, one connection per client, etcd over ${opts.transport}; etcd: one etcd3 gRPC client; ` +
         `zookeeper: one node-zookeeper-client session per client (forceSync=yes)`,
@@ -632,6 +703,23 @@ function fmtMs(n: number): string {
 }
 function fmtRatio(n: number): string {
   return Number.isFinite(n) ? `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}x` : "-";
+}
+
+function costTable(rows: Row[]): string {
+  const us = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(0));
+  const header = ["op", "txn/op", "service: etcd µs", "process µs", "raw etcd: etcd µs", "process µs", "zookeeper: process µs"];
+  const body = rows.map((r) => [
+    r.op,
+    r.service.txnPerOp === undefined ? "-" : r.service.txnPerOp.toFixed(2),
+    us(r.service.etcdCpuUs),
+    us(r.service.processCpuUs),
+    us(r.etcd.etcdCpuUs),
+    us(r.etcd.processCpuUs),
+    us(r.zookeeper.processCpuUs),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [line(header), ...body.map(line)].join("\n");
 }
 
 function table(rows: Row[]): string {

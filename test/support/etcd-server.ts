@@ -16,6 +16,8 @@ export interface EtcdServer {
   endpoint: string;
   clientPort: number;
   dataDir: string;
+  /** The etcd process, while it runs (the bench reads its CPU time). */
+  pid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -64,7 +66,7 @@ const peerUrl = (spec: { peerPort: number }) => `http://127.0.0.1:${spec.peerPor
 
 /** One etcd process; start() may be called again after stop() (same ports and data). */
 class Member {
-  private proc: Tracked | undefined;
+  proc: Tracked | undefined;
 
   constructor(readonly spec: MemberSpec) {}
 
@@ -162,6 +164,7 @@ export async function startEtcd(opts: { maxTxnOps?: number } = {}): Promise<Etcd
       endpoint: member.endpoint,
       clientPort: member.spec.clientPort,
       dataDir: member.spec.dataDir,
+      pid: () => member.proc?.child.pid,
       stop: () =>
         (stopped ??= (async () => {
           await member.kill();
