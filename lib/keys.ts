@@ -3,6 +3,8 @@
 //   n/<depth><path>   znode: stat header + data (lease-bound for ephemerals)
 //   c<path>           child creations: etcd's version of this key counts them (the
 //                     sequence counter), its mod revision is the last one's zxid
+//   x<path>\0<i>      creation shard i ≥ 1: a txn creating k children of one parent
+//                     bumps c and shards 1 … k−1, and their versions add up
 //   d<path>           child deletions: its mod revision is the last one's zxid
 //   a<path>           ACL and aversion
 //   s/<session>       session marker, bound to the session's lease
@@ -106,6 +108,21 @@ export class Keys {
 
   creations(path: string): string {
     return `${this.prefix}c${path}`;
+  }
+
+  /**
+   * Creation shard `i` (1, 2, …) of `path`. etcd counts one version per key
+   * per txn, so a txn that creates k children of one parent bumps the
+   * creations key and shards 1 … k−1, one put each, and the count stays a
+   * sum of versions that nobody has to read before writing. (NUL cannot occur
+   * in a path, so one path's shards never share a range with another's.)
+   */
+  creationShard(path: string, i: number): string {
+    return `${this.prefix}x${path}\0${i}`;
+  }
+
+  creationShards(path: string): Range {
+    return this.range(`x${path}\0`);
   }
 
   deletions(path: string): string {

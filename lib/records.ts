@@ -131,7 +131,7 @@ export function decodeEvents(value: Bytes): Fired[] {
 }
 
 /** The key layout these records describe (keys.ts); a tree written in another is refused. */
-export const LAYOUT = 2;
+export const LAYOUT = 3;
 
 export function encodeBase(r: BaseRecord): Bytes {
   return json({ layout: LAYOUT, extra: r.extra, cf: r.compactedFallbacks || undefined });

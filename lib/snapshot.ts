@@ -125,15 +125,19 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
     });
 
   single(keys.base(), (kv) => (snap.base = kv ?? null));
-  const loaded: { path: string; kvs: Partial<Record<"node" | "c" | "d" | "acl", KeyValue>>; count: number; live: Set<string>; elist: KeyValue[] }[] = [];
+  const loaded: { path: string; kvs: NodeKvs; shards: KeyValue[]; count: number; live: Set<string>; elist: KeyValue[] }[] = [];
   for (const path of set.paths) {
-    const entry: (typeof loaded)[number] = { path, kvs: {}, count: 0, live: new Set(), elist: [] };
+    const entry: (typeof loaded)[number] = { path, kvs: {}, shards: [], count: 0, live: new Set(), elist: [] };
     loaded.push(entry);
     single(keys.node(path), (kv) => (entry.kvs.node = kv));
     single(keys.creations(path), (kv) => (entry.kvs.c = kv));
     single(keys.deletions(path), (kv) => (entry.kvs.d = kv));
     single(keys.acl(path), (kv) => (entry.kvs.acl = kv));
     batch.range({ ...keys.children(path), countOnly: true }, (r) => (entry.count = Number(r.count)));
+    batch.range(keys.creationShards(path), (r) => {
+      entry.shards = r.kvs;
+      for (const kv of r.kvs) seen(kv.key, kv);
+    });
     // Usually empty both: finding expired ephemerals costs no extra round trip.
     const ekeys = keys.ekeys(path);
     batch.range({ ...ekeys, keysOnly: true }, (r) => (entry.live = new Set(r.kvs.map((kv) => keys.childName(ekeys, kv.key)))));
@@ -168,7 +172,7 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
       if (snap.base) {
         snap.off = offsetOf(snap.base);
         for (const e of loaded) {
-          snap.nodes.set(e.path, loadNode(e.path, e.kvs, e.count));
+          snap.nodes.set(e.path, loadNode(e.path, e.kvs, e.shards, e.count));
           if (e.elist.length === 0) continue;
           const elist = new Map<string, ElistSeen>();
           for (const kv of e.elist) {
@@ -191,7 +195,9 @@ function counterZxid(kv: KeyValue): bigint {
   return resolveZxid(r.pzxid, kv, r.off);
 }
 
-function loadNode(path: string, kvs: Partial<Record<"node" | "c" | "d" | "acl", KeyValue>>, numChildren: number): ZNode | null {
+type NodeKvs = Partial<Record<"node" | "c" | "d" | "acl", KeyValue>>;
+
+function loadNode(path: string, kvs: NodeKvs, shards: KeyValue[], numChildren: number): ZNode | null {
   // A znode's keys are written and deleted together.
   const { node: nodeKv, c, d, acl: aclKv } = kvs;
   if (!nodeKv || !c || !d || !aclKv) return null;
@@ -211,7 +217,8 @@ function loadNode(path: string, kvs: Partial<Record<"node" | "c" | "d" | "acl", 
     mtime: node.mtime,
     version: node.version,
     aversion: acl.aversion,
-    seq: Number(c.version) - 1 + decodeCounter(c.value).adj,
+    // Every put of a shard is one creation; the creations key's first put was the node's own.
+    seq: shards.reduce((n, kv) => n + Number(kv.version), Number(c.version) - 1 + decodeCounter(c.value).adj),
     data: node.data,
     acl: acl.acl,
     numChildren,

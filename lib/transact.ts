@@ -6,7 +6,7 @@ import type { Ctx } from "./context.js";
 import type { Compare, RequestOp } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { firedBy } from "./events.js";
-import { isSequential, type WriteOp, type WriteResult } from "./model.js";
+import { isSequential, type WriteOp, type WriteResult, type ZNode } from "./model.js";
 import { parentOf } from "./path.js";
 import { NeedPaths, plan, type NodeChange, type Part, type Plan } from "./plan.js";
 import { encodeAcl, encodeCounter, encodeElistEntry, encodeEvents, encodeNode } from "./records.js";
@@ -78,7 +78,7 @@ export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => W
     // re-read too big for one txn is made after the failure instead.
     const reread = { ...set, paths: new Set([...set.paths, ...decided.assumedAbsent]) };
     const { ops: failure, parse } = planRead(ctx, reread);
-    const inline = failure.length <= ctx.config.etcdMaxTxnOps;
+    const inline = attempt > 0 && failure.length <= ctx.config.etcdMaxTxnOps;
     const resp = await ctx.etcd.txn({ compare, success, failure: inline ? failure : [] });
     if (!resp.succeeded) {
       snap = inline ? parse(resp.revision, resp.responses) : await readSettled(ctx, reread);
@@ -157,6 +157,29 @@ function guards(ctx: Ctx, snap: Snapshot, decided: Plan, opts: TransactOptions, 
   return compare;
 }
 
+/**
+ * The puts that count this txn's child creations of `path`: the creations key,
+ * plus shards 1 … k−1 when it creates k children of a znode that existed
+ * before (keys.ts). The creations key then keeps the `adj` it had, so
+ * concurrent creators all write what they read and none collides with
+ * another. A znode this txn makes (or deletes and makes again) starts its
+ * count in `adj`.
+ */
+function creationWrites(ctx: Ctx, snap: Snapshot, path: string, before: ZNode | null, after: ZNode, lease: bigint): RequestOp[] {
+  const { keys } = ctx;
+  const shards = keys.creationShards(path);
+  const observed = [...snap.observed].filter(([key, kv]) => kv !== null && key >= shards.key && key < shards.rangeEnd).map(([, kv]) => kv!);
+  const sameNode = before !== null && after.czxid !== null;
+  const bumps = sameNode ? after.seq - before.seq - 1 : 0;
+  const version = Number(snap.observed.get(keys.creations(path))?.version ?? 0n);
+  const shardCount = observed.reduce((n, kv) => n + Number(kv.version), 0) + Math.max(0, bumps);
+  const counter = (adj: number) => encodeCounter({ adj, off: snap.off, pzxid: null });
+  // After this txn the creations key is at version + 1, so the count is version + adj + shardCount.
+  const out: RequestOp[] = [{ put: { key: keys.creations(path), value: counter(after.seq - version - shardCount), lease } }];
+  for (let i = 1; i <= bumps; i++) out.push({ put: { key: keys.creationShard(path, i), value: counter(0), lease } });
+  return out;
+}
+
 function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, NodeChange>, opts: TransactOptions): RequestOp[] {
   const { keys } = ctx;
   const out: RequestOp[] = [];
@@ -188,17 +211,13 @@ function writes(ctx: Ctx, snap: Snapshot, changes: Map<string, NodeChange>, opts
       if (before) {
         for (const key of [keys.node(path), keys.creations(path), keys.deletions(path), keys.acl(path)]) out.push({ deleteRange: { key } });
         // Entries of children that expired since the snapshot: nothing is left to reconcile.
-        out.push({ deleteRange: keys.elist(path) });
+        out.push({ deleteRange: keys.elist(path) }, { deleteRange: keys.creationShards(path) });
       }
       continue;
     }
     const lease = ownedAfter ?? 0n;
     if (parts.has("node")) out.push({ put: { key: keys.node(path), value: encodeNode({ ...after, off: snap.off }), lease } });
-    if (parts.has("creations")) {
-      // One put bumps the version once, whatever the number of children created.
-      const version = Number(snap.observed.get(keys.creations(path))?.version ?? 0n);
-      out.push({ put: { key: keys.creations(path), value: encodeCounter({ adj: after.seq - version, off: snap.off, pzxid: null }), lease } });
-    }
+    if (parts.has("creations")) out.push(...creationWrites(ctx, snap, path, before, after, lease));
     if (parts.has("deletions")) out.push({ put: { key: keys.deletions(path), value: encodeCounter({ adj: 0, off: snap.off, pzxid: null }), lease } });
     if (parts.has("acl")) out.push({ put: { key: keys.acl(path), value: encodeAcl(after), lease } });
   }
