@@ -39,7 +39,7 @@ import { fourLetterWord, startZooKeeper, type ZooKeeperServerHandle } from "../t
 
 // ---- options ----
 
-const OPS = ["create", "getData", "exists", "getChildren", "setData", "delete", "multi", "multiOneParent"] as const;
+const OPS = ["create", "getData", "exists", "getChildren", "setData", "delete", "multi", "multiOneParent", "sequentialOneParent", "setDataOneNode"] as const;
 type OpName = (typeof OPS)[number];
 
 const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--transport grpc|gateway] [--json] [--max-ops N]
@@ -136,6 +136,7 @@ interface ZkClient {
   close(): void;
   once(event: "connected", listener: () => void): void;
   create(path: string, data: Buffer, callback: ZkCallback<string>): void;
+  create(path: string, data: Buffer, mode: number, callback: ZkCallback<string>): void;
   getData(path: string, callback: ZkCallback<Buffer>): void;
   exists(path: string, callback: ZkCallback<unknown>): void;
   getChildren(path: string, callback: ZkCallback<string[]>): void;
@@ -144,6 +145,7 @@ interface ZkClient {
   transaction(): ZkTransaction;
 }
 interface ZkModule {
+  CreateMode: { PERSISTENT_SEQUENTIAL: number };
   createClient(connectString: string, options?: { sessionTimeout?: number; spinDelay?: number; retries?: number }): ZkClient;
 }
 const zookeeper = createRequire(import.meta.url)("node-zookeeper-client") as ZkModule;
@@ -309,6 +311,8 @@ const STATS_NAME: Record<OpName, string> = {
   delete: "delete",
   multi: "multi",
   multiOneParent: "multi",
+  sequentialOneParent: "create",
+  setDataOneNode: "setData",
 };
 
 interface Target {
@@ -326,7 +330,9 @@ interface Target {
  * parent with CHILDREN children; multi creates `<m>/n-<i>`, sets the
  * client's node and checks the children's parent is at version 0;
  * multiOneParent creates three children of one parent `<p>` in one multi,
- * every client under the same parent (the case that contends).
+ * every client under the same parent; sequentialOneParent creates sequential
+ * children of one parent `<s>`; setDataOneNode sets one node `<hot>` with
+ * version -1 from every client (the cases that contend).
  */
 function serviceTarget(clients: number): Target {
   const z = (p: string) => `/v1/znodes/bench${p}`;
@@ -337,7 +343,7 @@ function serviceTarget(clients: number): Target {
     name: "service",
     created,
     async setup() {
-      for (const p of ["", "/c", "/d", "/kids", "/m", "/p"]) await httpCall("POST", z(p), 201, {});
+      for (const p of ["", "/c", "/d", "/kids", "/m", "/p", "/s", "/hot"]) await httpCall("POST", z(p), 201, {});
       for (let c = 0; c < clients; c++) await httpCall("POST", z(`/d/k-${c}`), 201, { data: DATA_B64 });
       for (let i = 0; i < CHILDREN; i++) await httpCall("POST", z(`/kids/child-${i}`), 201, {});
     },
@@ -368,6 +374,8 @@ function serviceTarget(clients: number): Target {
         void (await httpCall("POST", "/v1/multi", 200, {
           ops: [0, 1, 2].map(() => ({ op: "create", path: `/bench/p/n-${names++}`, data: DATA_B64 })),
         })),
+      sequentialOneParent: async () => void (await httpCall("POST", z("/s/n-"), 201, { data: DATA_B64, mode: "persistent_sequential" })),
+      setDataOneNode: async () => void (await httpCall("PUT", z("/hot"), 200, { data: DATA_B64 })),
     },
   };
 }
@@ -422,6 +430,9 @@ function etcdTarget(client: Etcd3, clients: number): Target {
           .then(...[0, 1, 2].map(() => client.put(k(`/p/n-${names++}`)).value(DATA)))
           .options(options())
           .commit()),
+      // etcd has no sequential keys; the closest is a put whose name a counter gives.
+      sequentialOneParent: async () => void (await client.put(k(`/s/n-${names++}`)).value(DATA).options(options())),
+      setDataOneNode: async () => void (await client.put(k("/hot")).value(DATA).options(options())),
     },
   };
 }
@@ -436,7 +447,7 @@ function zookeeperTarget(sessions: ZkClient[]): Target {
     created,
     async setup() {
       const s = sessions[0]!;
-      for (const p of ["/bench", "/bench/c", "/bench/d", "/bench/kids", "/bench/m", "/bench/p"]) {
+      for (const p of ["/bench", "/bench/c", "/bench/d", "/bench/kids", "/bench/m", "/bench/p", "/bench/s", "/bench/hot"]) {
         await zkCall<string>("create", (cb) => s.create(p, Buffer.alloc(0), cb));
       }
       for (let c = 0; c < sessions.length; c++) await zkCall<string>("create", (cb) => s.create(`/bench/d/k-${c}`, DATA, cb));
@@ -480,6 +491,9 @@ function zookeeperTarget(sessions: ZkClient[]): Target {
             .create(`/bench/p/n-${names++}`, DATA)
             .commit(cb),
         )),
+      sequentialOneParent: async (c) =>
+        void (await zkCall<string>("create", (cb) => zk(c).create("/bench/s/n-", DATA, zookeeper.CreateMode.PERSISTENT_SEQUENTIAL, cb))),
+      setDataOneNode: async (c) => void (await zkCall<unknown>("setData", (cb) => zk(c).setData("/bench/hot", DATA, -1, cb))),
     },
   };
 }
