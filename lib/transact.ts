@@ -11,6 +11,7 @@ import { parentOf } from "./path.js";
 import { NeedPaths, plan, type NodeChange, type Part, type Plan } from "./plan.js";
 import { encodeAcl, encodeCounter, encodeElistEntry, encodeEvents, encodeNode } from "./records.js";
 import { readSettled } from "./settle.js";
+import { inTurn } from "./turns.js";
 import { normalize, planRead, type ReadSet, type Snapshot } from "./snapshot.js";
 
 export interface Committed {
@@ -36,10 +37,28 @@ export function readSetOf(ops: WriteOp[]): Set<string> {
 }
 
 /**
- * Commits `ops` (or the ops a snapshot implies, for closeSession) as one
- * ZooKeeper txn: all or nothing, in one zxid.
+ * The keys `ops` rely on exactly, which every concurrent writer of them
+ * would make them lose: a sequential name relies on its parent's creations
+ * count, and an op on an existing znode on that znode. Plain creates and
+ * deletes of different children do not collide (plan.ts) and take no turn.
  */
-export async function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions = {}): Promise<Committed> {
+function contended(ctx: Ctx, ops: WriteOp[]): string[] {
+  return ops.flatMap((op) => {
+    if (op.op !== "create") return [ctx.keys.node(op.path)];
+    return isSequential(op.mode) ? [ctx.keys.creations(parentOf(op.path))] : [];
+  });
+}
+
+/**
+ * Commits `ops` (or the ops a snapshot implies, for closeSession) as one
+ * ZooKeeper txn: all or nothing, in one zxid. Writers in this process that
+ * would collide take turns (turns.ts).
+ */
+export function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions = {}): Promise<Committed> {
+  return inTurn(typeof ops === "function" ? [] : contended(ctx, ops), () => commit(ctx, ops, opts));
+}
+
+async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions): Promise<Committed> {
   const session = opts.closeSession ?? ctx.caller.session;
   const opsOf = typeof ops === "function" ? ops : () => ops;
   const set = normalize(opts.readSet ?? {});
