@@ -149,6 +149,11 @@ function apply(w: Working, op: WriteOp, caller: Caller, now: number): WriteResul
       const node = mustExist(w.get(op.path), op.path);
       if (op.op === "delete") checkVersion(op.version, node.version, op.path);
       if (node.numChildren > 0) throw new ZkError("NOTEMPTY", `${op.path} has children`, op.path);
+      // The scheduled run decided on a container or TTL node; the path may hold a
+      // session's ephemeral by now. ZooKeeper's deleteContainer refuses that so.
+      if (op.op === "deleteContainer" && node.kind === "ephemeral") {
+        throw new ZkError("BADVERSION", `${op.path} is an ephemeral node now, not a container or TTL node`, op.path);
+      }
       w.need(parentPath, "node", "identity");
       if (op.op === "delete") w.need(parentPath, "acl", "exact");
       w.need(parentPath, "deletions", "value");

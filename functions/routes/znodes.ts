@@ -23,12 +23,12 @@ function pathOf(c: Context<AppEnv>, sequentialPrefix = false): string {
   return path;
 }
 
-/** A value that may come from the query or the body, but not differently from both. */
-function either<T>(name: string, query: T | undefined, body: T | null | undefined): T | undefined {
-  if (query !== undefined && body !== undefined && body !== null && query !== body) {
-    throw new ZkError("BADARGUMENTS", `${name} is given as ${JSON.stringify(query)} in the query and ${JSON.stringify(body)} in the body; give one`);
+/** A value that may come from the query or from `where` (the body, a header), but not differently from both. */
+function either<T>(name: string, query: T | undefined, other: T | null | undefined, where = "the body"): T | undefined {
+  if (query !== undefined && other !== undefined && other !== null && query !== other) {
+    throw new ZkError("BADARGUMENTS", `${name} is given as ${JSON.stringify(query)} in the query and ${JSON.stringify(other)} in ${where}; give one`);
   }
-  return query ?? body ?? undefined;
+  return query ?? other ?? undefined;
 }
 
 /** `?version=N` or `If-Match: "N"`; -1 when neither. */
@@ -41,7 +41,7 @@ function versionOf(c: Context<AppEnv>, fromQuery: number | undefined): number {
     if (!Number.isInteger(n) || n < -(2 ** 31) || n > 2 ** 31 - 1) throw new ZkError("BADARGUMENTS", `If-Match must be a quoted int32 version, not ${ifMatch}`);
     fromHeader = n;
   }
-  return either("version", fromQuery, fromHeader) ?? -1;
+  return either("version", fromQuery, fromHeader, "If-Match") ?? -1;
 }
 
 function wantsOctets(c: Context<AppEnv>): boolean {

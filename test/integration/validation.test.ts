@@ -283,8 +283,9 @@ describe.each(TRANSPORTS)("validation over %s", (transport) => {
       await refused(svc, "DELETE", "/v1/znodes/ifm", { headers: { "if-match": v } }, BAD);
     });
 
-    test("?version= and If-Match that differ are 400", async () => {
-      await refused(svc, "PUT", "/v1/znodes/?version=1", { json: {}, headers: { "if-match": '"2"' } }, BAD);
+    test("?version= and If-Match that differ are 400, and the message names both places", async () => {
+      const r = await refused(svc, "PUT", "/v1/znodes/?version=1", { json: {}, headers: { "if-match": '"2"' } }, BAD);
+      expect(r.body.message).toMatch(/in the query and 2 in If-Match/);
     });
 
     test("unknown query parameters are ignored, even repeated", async () => {

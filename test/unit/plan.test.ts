@@ -536,6 +536,16 @@ describe("reapEphemeral and deleteContainer: the server's own deletes", () => {
     expect(failure(plan(loaded([parent, c]), [{ op: "deleteContainer", path: "/p/c" }], caller, NOW)).code).toBe("NOTEMPTY");
   });
 
+  test("deleteContainer of a node that is now an ephemeral: BADVERSION, as ZooKeeper refuses it (after NOTEMPTY)", () => {
+    // The scheduled run saw a container; by its commit the path may hold a session's ephemeral.
+    const e = znode("/p/c", { kind: "ephemeral", owner: SESSION });
+    const refused = failure(plan(loaded([parent, e]), [{ op: "deleteContainer", path: "/p/c" }], caller, NOW));
+    expect(refused.code).toBe("BADVERSION");
+    // A persistent node is not refused: ZooKeeper checks only for an ephemeral owner.
+    const kept = znode("/p/c", { kind: "persistent" });
+    expect(ok(plan(loaded([parent, kept]), [{ op: "deleteContainer", path: "/p/c" }], caller, NOW)).results).toHaveLength(1);
+  });
+
   test("either, for a znode already gone: NONODE", () => {
     expect(failure(plan(loaded([parent], ["/p/x"]), [{ op: "reapEphemeral", path: "/p/x" }], caller, NOW)).code).toBe("NONODE");
     expect(failure(plan(loaded([parent], ["/p/x"]), [{ op: "deleteContainer", path: "/p/x" }], caller, NOW)).code).toBe("NONODE");
