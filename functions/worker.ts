@@ -15,10 +15,10 @@ function etcdFor(config: Config): Etcd {
   let etcd = clients.get(key);
   if (!etcd) {
     const auth = config.etcdUser ? { user: config.etcdUser, password: config.etcdPassword ?? "" } : undefined;
-    // No shared reads: workerd ties a fetch to the request that made it (and
-    // cancels it when that request ends), so one request must not wait on
-    // another's round trip.
-    etcd = createGatewayEtcd({ endpoints: config.etcdEndpoints, auth, maxTxnOps: config.etcdMaxTxnOps, readsInFlight: 0 });
+    // No shared reads or watches: workerd ties a fetch to the request that
+    // made it (and cancels it when that request ends), so one request must
+    // not wait on another's round trip or stream.
+    etcd = createGatewayEtcd({ endpoints: config.etcdEndpoints, auth, maxTxnOps: config.etcdMaxTxnOps, readsInFlight: 0, shareWatches: false });
     clients.set(key, etcd);
   }
   return etcd;

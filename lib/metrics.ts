@@ -20,6 +20,7 @@ export function counting(etcd: Etcd): Etcd & { calls: number } {
     leaseTimeToLive: (...a: Parameters<Etcd["leaseTimeToLive"]>) => (counted.calls++, etcd.leaseTimeToLive(...a)),
     compact: (...a: Parameters<Etcd["compact"]>) => (counted.calls++, etcd.compact(...a)),
     watch: (...a: Parameters<Etcd["watch"]>) => (counted.calls++, etcd.watch(...a)),
+    nextChange: (...a: Parameters<Etcd["nextChange"]>) => (counted.calls++, etcd.nextChange(...a)),
     roundTrips: () => etcd.roundTrips(),
     close: () => etcd.close(),
   };

@@ -12,7 +12,7 @@
 import { checkAcl, granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
 import { EtcdCompactedError } from "./etcd/errors.js";
-import { nextChange, type KeyValue, type RangeRequest, type RangeResponse, type RequestOp, type TxnResponse, type WatchRange } from "./etcd/types.js";
+import { type KeyValue, type RangeRequest, type RangeResponse, type RequestOp, type TxnResponse, type WatchRange } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { firstIn } from "./events.js";
 import { atZxid, firstHit } from "./history.js";
@@ -267,7 +267,7 @@ export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: 
     }
     lo = now.revision;
     const ranges = watchRanges(ctx, path, type);
-    const woken = await nextChange(ctx.etcd, ranges, now.revision + 1n, signal);
+    const woken = await ctx.etcd.nextChange(ranges, now.revision + 1n, signal);
     if (woken === null) return null;
     // One watched key: etcd's first change after lo is the event's revision, no search needed.
     const states = (await readStates(ctx, path, type, ranges.length === 1 ? [0n, woken] : [0n])).states;

@@ -1,6 +1,8 @@
-// `npm run bench:watch -- [--rounds 200]`: how long a watcher waits to hear of
-// a change, here and in a real ZooKeeper 3.8 on this machine, in this run.
-// Reports only; asserts nothing.
+// `npm run bench:watch -- [--rounds 200] [--pollers 1000]`: how long a watcher
+// waits to hear of a change, here and in a real ZooKeeper 3.8 on this machine,
+// in this run; and how many etcd watchers `--pollers` idle polls on one znode
+// hold, with polls sharing etcd watches and without. Reports only; asserts
+// nothing.
 //
 // Each round changes one znode's data and times, from the moment the write is
 // sent until the watcher has the event:
@@ -19,9 +21,18 @@ import { startEtcd } from "../test/support/etcd-server.js";
 import { service } from "../test/support/service.js";
 import { startZooKeeper } from "../test/support/zookeeper-server.js";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "200" } } });
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "200" }, pollers: { type: "string", default: "1000" } } });
 const rounds = Number(values.rounds);
 if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${values.rounds}`);
+const pollers = Number(values.pollers);
+if (!Number.isSafeInteger(pollers) || pollers < 1) throw new Error(`--pollers must be a positive integer, not ${values.pollers}`);
+
+/** etcd's own count of its watchers (its /metrics). */
+async function etcdWatchers(endpoint: string): Promise<number> {
+  const text = await (await fetch(`${endpoint}/metrics`)).text();
+  const m = /^etcd_debugging_mvcc_watcher_total (\S+)$/m.exec(text);
+  return m ? Number(m[1]) : NaN;
+}
 
 type ZkCallback<T> = (error: Error | null, result: T) => void;
 interface ZkClient {
@@ -110,6 +121,22 @@ try {
   }
   await reader.cancel();
 
+  // Idle pollers on one znode, through a client that shares etcd watches (the
+  // default) and through one that does not.
+  const idle: Record<string, number> = {};
+  for (const share of [false, true]) {
+    const client = createGrpcEtcd({ endpoints: [etcdServer.endpoint], shareWatches: share });
+    const other = service(client, { ZK_PREFIX: svc.prefix });
+    const read = await other.call("GET", "/v1/znodes/w");
+    const polls = Array.from({ length: pollers }, () => other.call("GET", `/v1/watch/w?type=data&zxid=${read.zxid}&timeoutMs=30000`));
+    await sleep(1000);
+    idle[share ? "shared" : "one each"] = await etcdWatchers(etcdServer.endpoint);
+    await set(0);
+    const answered = (await Promise.all(polls)).filter((r) => r.status === 200).length;
+    if (answered !== pollers) throw new Error(`idle pollers: ${answered} of ${pollers} heard the change`);
+    await client.close();
+  }
+
   const stats = (await svc.call("GET", "/v1/stats")).body.operations;
   const zkP50 = summary(times.zookeeper).p50;
   console.log(`watch event latency, ${rounds} rounds each (ms; ratio of p50s to ZooKeeper's in this run):`);
@@ -118,6 +145,7 @@ try {
     console.log(`  ${name.padEnd(10)} p50 ${p50.toFixed(2).padStart(7)}  p99 ${p99.toFixed(2).padStart(7)}  ${name === "zookeeper" ? "" : `${(p50 / zkP50).toFixed(1)}x`}`);
   }
   console.log(`  etcd round trips per /v1/watch poll: ${stats.watch?.perOp ?? "-"}`);
+  console.log(`etcd watchers while ${pollers} polls wait on one znode: ${idle["one each"]} with a watch each, ${idle.shared} sharing (all ${pollers} heard the change both times)`);
 } finally {
   zk.close();
   await etcd.close();

@@ -7,6 +7,7 @@ import type { Etcd, EtcdEvent, RoundTripKind, TxnRequest, TxnResponse } from "./
 import { coalescer, readOnly } from "./coalesce.js";
 import { EtcdLeaseNotFoundError } from "./errors.js";
 import { createFailover, failoverWatch } from "./failover.js";
+import { sharedNextChange } from "./shared-watch.js";
 import { eventsOf, fromWireTxn, int64, toWireTxn, toWireWatchCreate, txnWrites, type BytesCodec, type Unary, type UnaryMethod, type WireWatchCreate, type WireWatchResponse } from "./wire.js";
 
 export interface Carrier<B> {
@@ -30,6 +31,8 @@ export interface EtcdOptions {
   maxTxnOps?: number;
   /** Shared read txns on their way at once (coalesce.ts); 0 sends every read alone. Default 1. */
   readsInFlight?: number;
+  /** Whether nextChange calls on the same keys share one etcd watch (shared-watch.ts). Default true. */
+  shareWatches?: boolean;
 }
 
 export function createEtcd<B>(carrier: Carrier<B>, opts: EtcdOptions = {}): Etcd {
@@ -50,6 +53,19 @@ export function createEtcd<B>(carrier: Carrier<B>, opts: EtcdOptions = {}): Etcd
   const send = async (req: TxnRequest): Promise<TxnResponse> => fromWireTxn(await call("txn", toWireTxn(req, carrier.bytes), !txnWrites(req)), carrier.bytes);
   const readsInFlight = opts.readsInFlight ?? 1;
   const sendRead = readsInFlight > 0 ? coalescer(send, { maxOps: opts.maxTxnOps ?? 128, inFlight: readsInFlight }) : send;
+
+  const watch: Etcd["watch"] = (ranges, fromRevision, signal) => {
+    counts.watch++;
+    const creates = (from: bigint) => ranges.map((r) => toWireWatchCreate(r, from, carrier.bytes));
+    return failoverWatch(carrier.endpoints, (i, from) => watchAt(i, creates(from), signal), fromRevision);
+  };
+  const direct: Etcd["nextChange"] = async (ranges, fromRevision, signal) => {
+    // Leaving the loop closes the stream.
+    for await (const batch of watch(ranges, fromRevision, signal)) {
+      return batch.reduce((min, e) => (e.kv.modRevision < min ? e.kv.modRevision : min), batch[0]!.kv.modRevision);
+    }
+    return null;
+  };
 
   return {
     txn: (req) => (readOnly(req) ? sendRead(req) : send(req)),
@@ -87,11 +103,9 @@ export function createEtcd<B>(carrier: Carrier<B>, opts: EtcdOptions = {}): Etcd
       await call("compact", { revision: revision.toString() }, true);
     },
 
-    watch(ranges, fromRevision, signal) {
-      counts.watch++;
-      const creates = (from: bigint) => ranges.map((r) => toWireWatchCreate(r, from, carrier.bytes));
-      return failoverWatch(carrier.endpoints, (i, from) => watchAt(i, creates(from), signal), fromRevision);
-    },
+    watch,
+
+    nextChange: opts.shareWatches === false ? direct : sharedNextChange(watch, direct),
 
     roundTrips: () => ({ ...counts }),
 

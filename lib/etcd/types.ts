@@ -112,21 +112,15 @@ export interface Etcd {
    * endpoint after the last revision seen.
    */
   watch(ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): AsyncIterable<EtcdEvent[]>;
+  /**
+   * The revision of the first change to any of `ranges` at or after
+   * `fromRevision` (at once if history holds one), or null once `signal`
+   * aborts. Calls on the same ranges may share one etcd watch.
+   */
+  nextChange(ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): Promise<bigint | null>;
   /** Round trips made so far, by kind. */
   roundTrips(): Record<RoundTripKind, number>;
   close(): Promise<void>;
-}
-
-/**
- * The revision of the first change to any of `ranges` at or after
- * `fromRevision` (at once if history holds one), or null once `signal` aborts.
- */
-export async function nextChange(etcd: Etcd, ranges: WatchRange[], fromRevision: bigint, signal: AbortSignal): Promise<bigint | null> {
-  // Leaving the loop closes the stream.
-  for await (const batch of etcd.watch(ranges, fromRevision, signal)) {
-    return batch.reduce((min, c) => (c.kv.modRevision < min ? c.kv.modRevision : min), batch[0]!.kv.modRevision);
-  }
-  return null;
 }
 
 /** The exclusive end of the range of all keys starting with `prefix` (etcd's "prefix end"). */

@@ -10,7 +10,6 @@ import { createGatewayEtcd } from "../../lib/etcd/gateway.js";
 import { createGrpcEtcd } from "../../lib/etcd/grpc.js";
 import { EtcdCompactedError, EtcdUnavailableError } from "../../lib/etcd/errors.js";
 import {
-  nextChange,
   prefixEnd,
   type Etcd,
   type RangeRequest,
@@ -262,10 +261,10 @@ describe.each(transports)("$name transport", ({ name, create }) => {
     await put(a, "2");
     const never = new AbortController().signal;
     // Several ranges in one stream; the answer is the earliest change in history.
-    expect(await nextChange(etcd, [{ key: k("watch/b") }, { key: a }], first.revision, never)).toBe(first.revision);
+    expect(await etcd.nextChange([{ key: k("watch/b") }, { key: a }], first.revision, never)).toBe(first.revision);
     const prefix = k("watch/p/");
     const now = (await range({ key: a })).kvs[0]!.modRevision;
-    const waiting = nextChange(etcd, [{ key: prefix, rangeEnd: prefixEnd(prefix) }], now + 1n, never);
+    const waiting = etcd.nextChange([{ key: prefix, rangeEnd: prefixEnd(prefix) }], now + 1n, never);
     await new Promise((r) => setTimeout(r, 100));
     const other = await put(k("watch/elsewhere"), "x");
     const inside = await put(`${prefix}x`, "x");
@@ -273,7 +272,7 @@ describe.each(transports)("$name transport", ({ name, create }) => {
     expect(await waiting).toBe(inside.revision);
     // A deletion is a change too, at the revision that deleted.
     const gone = await etcd.txn({ success: [{ deleteRange: { key: a } }] });
-    expect(await nextChange(etcd, [{ key: a }], gone.revision, never)).toBe(gone.revision);
+    expect(await etcd.nextChange([{ key: a }], gone.revision, never)).toBe(gone.revision);
   });
 
   test("watch: puts and deletes with their key values, in revision order, history then live", async () => {
@@ -303,7 +302,7 @@ describe.each(transports)("$name transport", ({ name, create }) => {
     const both = create({ endpoints: [deadEndpoint, server.endpoint] });
     try {
       const written = await put(k("stream/failover"), "x");
-      expect(await nextChange(both, [{ key: k("stream/failover") }], written.revision, new AbortController().signal)).toBe(written.revision);
+      expect(await both.nextChange([{ key: k("stream/failover") }], written.revision, new AbortController().signal)).toBe(written.revision);
     } finally {
       await both.close();
     }
@@ -313,14 +312,30 @@ describe.each(transports)("$name transport", ({ name, create }) => {
     const key = k("watch/quiet");
     const current = await put(key, "x");
     const controller = new AbortController();
-    const waiting = nextChange(etcd, [{ key }], current.revision + 1n, controller.signal);
+    const waiting = etcd.nextChange([{ key }], current.revision + 1n, controller.signal);
     setTimeout(() => controller.abort(), 100);
     expect(await waiting).toBeNull();
-    expect(await nextChange(etcd, [{ key }], current.revision + 1n, AbortSignal.abort())).toBeNull();
+    expect(await etcd.nextChange([{ key }], current.revision + 1n, AbortSignal.abort())).toBeNull();
     await put(key, "y");
     const latest = await put(key, "z");
     await etcd.compact(latest.revision);
-    await expect(nextChange(etcd, [{ key }], current.revision, new AbortController().signal)).rejects.toBeInstanceOf(EtcdCompactedError);
+    await expect(etcd.nextChange([{ key }], current.revision, new AbortController().signal)).rejects.toBeInstanceOf(EtcdCompactedError);
+  });
+
+  test("nextChange: polls on the same keys share one etcd watch; an older one gets its own", async () => {
+    const key = k("watch/shared");
+    const current = await put(key, "x");
+    const before = etcd.roundTrips().watch;
+    const polls = Array.from({ length: 50 }, () => etcd.nextChange([{ key }], current.revision + 1n, new AbortController().signal));
+    expect(etcd.roundTrips().watch - before).toBe(1);
+    const older = etcd.nextChange([{ key }], current.revision, new AbortController().signal);
+    expect(etcd.roundTrips().watch - before).toBe(2);
+    expect(await older).toBe(current.revision);
+    const next = await put(key, "y");
+    expect(await Promise.all(polls)).toEqual(Array(50).fill(next.revision));
+    // A poll that comes after the change it asks about is answered from what the shared watch saw.
+    expect(await etcd.nextChange([{ key }], current.revision + 1n, new AbortController().signal)).toBe(next.revision);
+    expect(etcd.roundTrips().watch - before).toBe(2);
   });
 
   test("an unreachable endpoint fails with EtcdUnavailableError", async () => {
@@ -371,7 +386,7 @@ describe.each(transports)("$name transport", ({ name, create }) => {
       ["txn", async () => (revision = (await put(k("counted"), "x")).revision)],
       ["txn", () => range({ key: k("counted") })],
       ["compact", () => etcd.compact(revision)],
-      ["watch", () => nextChange(etcd, [{ key: k("counted") }], revision, new AbortController().signal)],
+      ["watch", () => etcd.nextChange([{ key: k("counted") }], revision, new AbortController().signal)],
       ["leaseRevoke", () => etcd.leaseRevoke(id)],
       ["leaseRevoke", () => etcd.leaseRevoke(id)], // already gone: still one trip
     ];
