@@ -20,7 +20,7 @@
 // It prints one table (ops/s, p50, p99 per target and the throughput ratios),
 // the etcd round trips per op that the service reports at GET /v1/stats, and
 // the machine. Nothing here asserts on timing: it only reports.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,12 +29,14 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { Etcd3, type IOptions } from "etcd3";
+import { Miniflare } from "miniflare";
 import { createApp } from "../functions/app.js";
 import { configFrom } from "../lib/config.js";
 import { createGatewayEtcd } from "../lib/etcd/gateway.js";
 import { createGrpcEtcd } from "../lib/etcd/grpc.js";
 import type { Etcd } from "../lib/etcd/types.js";
 import { startEtcd, type EtcdServer } from "../test/support/etcd-server.js";
+import { bundleWorker, COMPATIBILITY_DATE } from "../test/support/worker.js";
 import { fourLetterWord, startZooKeeper, type ZooKeeperServerHandle } from "../test/support/zookeeper-server.js";
 
 // ---- options ----
@@ -48,7 +50,8 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--transport 
   --transport T    the service's etcd transport: grpc or gateway (default grpc)
   --json           print the results as JSON (progress still goes to stderr)
   --max-ops N      at most N operations per op and target (default 100000)
-  --ops A,B,...    only these ops (default all: ${OPS.join(",")})`;
+  --ops A,B,...    only these ops (default all: ${OPS.join(",")})
+  --worker         also the Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway`;
 
 function parseOptions() {
   let values;
@@ -59,6 +62,7 @@ function parseOptions() {
         clients: { type: "string", default: "16" },
         transport: { type: "string", default: "grpc" },
         json: { type: "boolean", default: false },
+        worker: { type: "boolean", default: false },
         "max-ops": { type: "string", default: "100000" },
         ops: { type: "string", default: OPS.join(",") },
         help: { type: "boolean", short: "h", default: false },
@@ -94,6 +98,7 @@ function parseOptions() {
     transport: transport as "grpc" | "gateway",
     json: values.json,
     ops: opsOf(values.ops),
+    worker: values.worker,
   };
 }
 
@@ -115,7 +120,7 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 /** Any one request, whatever the target: past this it counts as an error. */
 const REQUEST_TIMEOUT_MS = 10_000;
 /** The whole run, setup included; past this it stops everything and exits 1. */
-const RUN_LIMIT_MS = opts.ops.length * 3 * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
+const RUN_LIMIT_MS = opts.ops.length * (opts.worker ? 5 : 3) * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
 const WARMUP_OPS_PER_CLIENT = 20;
 /** Children of the getChildren parent. */
 const CHILDREN = 10;
@@ -181,11 +186,11 @@ function zkCall<T>(what: string, start: (cb: ZkCallback<T>) => void): Promise<T>
 let agent: http.Agent | undefined;
 let baseUrl = "";
 
-function httpCall(method: string, path: string, expect: number, body?: unknown): Promise<string> {
+function httpCall(method: string, path: string, expect: number, body?: unknown, base = baseUrl): Promise<string> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      `${baseUrl}${path}`,
+      `${base}${path}`,
       {
         method,
         agent,
@@ -227,6 +232,41 @@ interface Measured {
   processCpuUs?: number;
   /** etcd txns the service sent per successful op (shared reads count once). */
   txnPerOp?: number;
+  /** The Worker's: CPU µs of workerd per op. */
+  workerdCpuUs?: number;
+}
+
+/** The workerd processes Miniflare runs (children of this process's tree), by /proc. */
+function workerdPids(): number[] {
+  try {
+    return readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, "utf8").trim() === "workerd";
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function workerdCpuMs(): number {
+  return workerdPids().reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+}
+
+/** Resident memory of the workerd processes, MiB. */
+function workerdRssMiB(): number {
+  return workerdPids().reduce((sum, pid) => {
+    try {
+      return sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+    } catch {
+      return sum;
+    }
+  }, 0);
 }
 
 /** CPU time (user + system) a process has used, in ms; NaN when it cannot be read. */
@@ -316,7 +356,7 @@ const STATS_NAME: Record<OpName, string> = {
 };
 
 interface Target {
-  name: "service" | "etcd" | "zookeeper";
+  name: "service" | "etcd" | "zookeeper" | "worker" | "gateway";
   /** Untimed: the parents, one data node per client, the children. */
   setup(): Promise<void>;
   /** Nodes create made that delete may remove. */
@@ -334,36 +374,37 @@ interface Target {
  * children of one parent `<s>`; setDataOneNode sets one node `<hot>` with
  * version -1 from every client (the cases that contend).
  */
-function serviceTarget(clients: number): Target {
+function serviceTarget(clients: number, name: "service" | "worker" = "service", base = baseUrl): Target {
+  const call = (method: string, path: string, expect: number, body?: unknown) => httpCall(method, path, expect, body, base);
   const z = (p: string) => `/v1/znodes/bench${p}`;
   /** Names made by create and not yet deleted. */
   const created: number[] = [];
   let names = 0;
   return {
-    name: "service",
+    name,
     created,
     async setup() {
-      for (const p of ["", "/c", "/d", "/kids", "/m", "/p", "/s", "/hot"]) await httpCall("POST", z(p), 201, {});
-      for (let c = 0; c < clients; c++) await httpCall("POST", z(`/d/k-${c}`), 201, { data: DATA_B64 });
-      for (let i = 0; i < CHILDREN; i++) await httpCall("POST", z(`/kids/child-${i}`), 201, {});
+      for (const p of ["", "/c", "/d", "/kids", "/m", "/p", "/s", "/hot"]) await call("POST", z(p), 201, {});
+      for (let c = 0; c < clients; c++) await call("POST", z(`/d/k-${c}`), 201, { data: DATA_B64 });
+      for (let i = 0; i < CHILDREN; i++) await call("POST", z(`/kids/child-${i}`), 201, {});
     },
     ops: {
       create: async () => {
         const n = names++;
-        await httpCall("POST", z(`/c/n-${n}`), 201, { data: DATA_B64 });
+        await call("POST", z(`/c/n-${n}`), 201, { data: DATA_B64 });
         created.push(n);
       },
-      getData: async (c) => void (await httpCall("GET", z(`/d/k-${c}`), 200)),
-      exists: async (c) => void (await httpCall("GET", `${z(`/d/k-${c}`)}?view=stat`, 200)),
-      getChildren: async () => void (await httpCall("GET", `${z("/kids")}?view=children`, 200)),
-      setData: async (c) => void (await httpCall("PUT", z(`/d/k-${c}`), 200, { data: DATA_B64 })),
+      getData: async (c) => void (await call("GET", z(`/d/k-${c}`), 200)),
+      exists: async (c) => void (await call("GET", `${z(`/d/k-${c}`)}?view=stat`, 200)),
+      getChildren: async () => void (await call("GET", `${z("/kids")}?view=children`, 200)),
+      setData: async (c) => void (await call("PUT", z(`/d/k-${c}`), 200, { data: DATA_B64 })),
       delete: async () => {
         const n = created.pop();
         if (n === undefined) return "exhausted";
-        await httpCall("DELETE", z(`/c/n-${n}`), 204);
+        await call("DELETE", z(`/c/n-${n}`), 204);
       },
       multi: async (c) =>
-        void (await httpCall("POST", "/v1/multi", 200, {
+        void (await call("POST", "/v1/multi", 200, {
           ops: [
             { op: "create", path: `/bench/m/n-${names++}`, data: DATA_B64 },
             { op: "setData", path: `/bench/d/k-${c}`, data: DATA_B64 },
@@ -371,11 +412,11 @@ function serviceTarget(clients: number): Target {
           ],
         })),
       multiOneParent: async () =>
-        void (await httpCall("POST", "/v1/multi", 200, {
+        void (await call("POST", "/v1/multi", 200, {
           ops: [0, 1, 2].map(() => ({ op: "create", path: `/bench/p/n-${names++}`, data: DATA_B64 })),
         })),
-      sequentialOneParent: async () => void (await httpCall("POST", z("/s/n-"), 201, { data: DATA_B64, mode: "persistent_sequential" })),
-      setDataOneNode: async () => void (await httpCall("PUT", z("/hot"), 200, { data: DATA_B64 })),
+      sequentialOneParent: async () => void (await call("POST", z("/s/n-"), 201, { data: DATA_B64, mode: "persistent_sequential" })),
+      setDataOneNode: async () => void (await call("PUT", z("/hot"), 200, { data: DATA_B64 })),
     },
   };
 }
@@ -433,6 +474,79 @@ function etcdTarget(client: Etcd3, clients: number): Target {
       // etcd has no sequential keys; the closest is a put whose name a counter gives.
       sequentialOneParent: async () => void (await client.put(k(`/s/n-${names++}`)).value(DATA).options(options())),
       setDataOneNode: async () => void (await client.put(k("/hot")).value(DATA).options(options())),
+    },
+  };
+}
+
+/**
+ * Raw etcd through its JSON gateway, the Worker's way to etcd: the same
+ * calls as etcdTarget, one HTTP request each over keep-alive connections.
+ */
+function gatewayTarget(endpoint: string, clients: number): Target {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients, maxFreeSockets: clients });
+  cleanups.push({ name: "the gateway agent", run: () => agent.destroy() });
+  const b = (text: string) => Buffer.from(text).toString("base64");
+  const k = (p: string) => b(`bench-gw${p}`);
+  const post = (path: string, body: unknown) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const payload = JSON.stringify(body);
+      const req = http.request(`${endpoint}${path}`, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("error", reject);
+        res.on("end", () => {
+          const json = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+          if (res.statusCode !== 200 || json.error) reject(new Error(`gateway ${path}: ${res.statusCode} ${JSON.stringify(json).slice(0, 200)}`));
+          else resolve(json);
+        });
+      });
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`gateway ${path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.on("error", reject);
+      req.end(payload);
+    });
+  const put = (key: string) => post("/v3/kv/put", { key, value: DATA_B64 });
+  const created: number[] = [];
+  let names = 0;
+  const txnPuts = (keys: string[], compare: unknown[] = []) => post("/v3/kv/txn", { compare, success: keys.map((key) => ({ request_put: { key, value: DATA_B64 } })) });
+  return {
+    name: "gateway",
+    created,
+    async setup() {
+      for (let c = 0; c < clients; c++) await put(k(`/d/k-${c}`));
+      for (let i = 0; i < CHILDREN; i++) await post("/v3/kv/put", { key: k(`/kids/child-${i}`), value: "" });
+      await post("/v3/kv/put", { key: k("/kids"), value: "" });
+    },
+    ops: {
+      create: async () => {
+        const n = names++;
+        await put(k(`/c/n-${n}`));
+        created.push(n);
+      },
+      getData: async (c) => {
+        if (!(await post("/v3/kv/range", { key: k(`/d/k-${c}`) })).kvs) throw new Error("gateway get: no value");
+      },
+      exists: async (c) => {
+        if (!(await post("/v3/kv/range", { key: k(`/d/k-${c}`), count_only: true })).count) throw new Error("gateway exists: no key");
+      },
+      getChildren: async () => {
+        const prefix = `bench-gw/kids/`;
+        const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+        const res = await post("/v3/kv/range", { key: b(prefix), range_end: b(end), keys_only: true });
+        if ((res.kvs as unknown[] | undefined)?.length !== CHILDREN) throw new Error("gateway getChildren: wrong count");
+      },
+      setData: async (c) => void (await put(k(`/d/k-${c}`))),
+      delete: async () => {
+        const n = created.pop();
+        if (n === undefined) return "exhausted";
+        await post("/v3/kv/deleterange", { key: k(`/c/n-${n}`) });
+      },
+      multi: async (c) => {
+        const res = await txnPuts([k(`/m/n-${names++}`), k(`/d/k-${c}`)], [{ key: k("/kids"), target: 0, result: 0, version: "1" }]);
+        if (!res.succeeded) throw new Error("gateway txn: compare failed");
+      },
+      multiOneParent: async () => void (await txnPuts([0, 1, 2].map(() => k(`/p/n-${names++}`)))),
+      sequentialOneParent: async () => void (await put(k(`/s/n-${names++}`))),
+      setDataOneNode: async () => void (await put(k("/hot"))),
     },
   };
 }
@@ -605,6 +719,20 @@ async function main(): Promise<void> {
   );
 
   const targets = [serviceTarget(opts.clients), etcdTarget(raw, opts.clients), zookeeperTarget(sessions)];
+  if (opts.worker) {
+    // The Worker as workerd runs it, on its own key prefix, reaching etcd through the gateway.
+    const mf = new Miniflare({
+      modules: true,
+      script: await bundleWorker(),
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { ETCD_ENDPOINTS: etcdServer.endpoint, ZK_ALLOW_ANONYMOUS: "true", ZK_PREFIX: "benchw/" },
+      host: "127.0.0.1",
+      port: 0,
+    });
+    cleanups.push({ name: "workerd", run: () => mf.dispose() });
+    const url = await mf.ready;
+    targets.push(serviceTarget(opts.clients, "worker", url.origin), gatewayTarget(etcdServer.endpoint, opts.clients));
+  }
   for (const t of targets) {
     await t.setup();
     // Untimed: connections open, code warm.
@@ -624,12 +752,14 @@ async function main(): Promise<void> {
       }
       const txnsBefore = t.name === "service" ? await serviceTxns() : NaN;
       const etcdCpuBefore = cpuMsOf(etcdServer.pid());
+      const workerdCpuBefore = workerdCpuMs();
       const processCpuBefore = process.cpuUsage();
       const m = await drive(opts.clients, opts.seconds, opts.maxOps, t.ops[op]);
       if (aborted) return;
       const processCpu = process.cpuUsage(processCpuBefore);
       m.etcdCpuUs = ((cpuMsOf(etcdServer.pid()) - etcdCpuBefore) * 1000) / m.ops;
       m.processCpuUs = (processCpu.user + processCpu.system) / m.ops;
+      if (t.name === "worker") m.workerdCpuUs = ((workerdCpuMs() - workerdCpuBefore) * 1000) / m.ops;
       // The stats request itself is one more txn: not the load's.
       if (t.name === "service") m.txnPerOp = ((await serviceTxns()) - txnsBefore - 1) / m.ops;
       byTarget[t.name] = m;
@@ -671,6 +801,9 @@ async function main(): Promise<void> {
   } else {
     console.log(table(rows));
     console.log(`\ncost per op: etcd txns the service sent, and CPU µs of the etcd server and of this process (service + load generator)\n${costTable(rows)}`);
+    if (opts.worker) {
+      console.log(`\nthe Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway; workerd RSS at the end ${workerdRssMiB().toFixed(0)} MiB\n${workerTable(opts.ops.map((op) => ({ op, worker: results[op]!.worker, gateway: results[op]!.gateway })))}`);
+    }
     console.log(
       `\nservice: HTTP/1.1 keep-alive, one connection per client, etcd over ${opts.transport}; etcd: one etcd3 gRPC client; ` +
         `zookeeper: one node-zookeeper-client session per client (forceSync=yes)`,
@@ -717,6 +850,24 @@ function fmtMs(n: number): string {
 }
 function fmtRatio(n: number): string {
   return Number.isFinite(n) ? `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}x` : "-";
+}
+
+function workerTable(rows: { op: OpName; worker: Measured; gateway: Measured }[]): string {
+  const header = ["op", "worker ops/s", "p50 ms", "p99 ms", "gateway ops/s", "p50 ms", "p99 ms", "worker/gateway", "workerd µs/op"];
+  const body = rows.map((r) => [
+    r.op,
+    fmtRate(r.worker.opsPerSec),
+    fmtMs(r.worker.p50),
+    fmtMs(r.worker.p99),
+    fmtRate(r.gateway.opsPerSec),
+    fmtMs(r.gateway.p50),
+    fmtMs(r.gateway.p99),
+    fmtRatio(r.worker.opsPerSec / r.gateway.opsPerSec),
+    r.worker.workerdCpuUs === undefined || !Number.isFinite(r.worker.workerdCpuUs) ? "-" : r.worker.workerdCpuUs.toFixed(0),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [line(header), ...body.map(line)].join("\n");
 }
 
 function costTable(rows: Row[]): string {
