@@ -37,13 +37,16 @@ export function readSetOf(ops: WriteOp[]): Set<string> {
 }
 
 /**
- * The keys `ops` rely on exactly, which every concurrent writer of them
- * would make them lose: a sequential name relies on its parent's creations
- * count, and an op on an existing znode on that znode. Plain creates and
- * deletes of different children do not collide (plan.ts) and take no turn.
+ * The keys `ops` both rely on exactly and write, so that every other writer
+ * of them makes them lose: a sequential create writes the parent's creations
+ * count its name relies on, and setData, setACL and delete write the znode
+ * whose whole state they rely on. A check only reads (checks of one node
+ * never collide), and plain creates and deletes of different children do
+ * not collide (plan.ts): they take no turn.
  */
 function contended(ctx: Ctx, ops: WriteOp[]): string[] {
   return ops.flatMap((op) => {
+    if (op.op === "check") return [];
     if (op.op !== "create") return [ctx.keys.node(op.path)];
     return isSequential(op.mode) ? [ctx.keys.creations(parentOf(op.path))] : [];
   });
