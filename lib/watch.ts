@@ -180,19 +180,24 @@ function recordedAt(kv: KeyValue | undefined, revision: bigint) {
  * node's ACL as it was at the event (the deleted node's for a deletion). A
  * withheld event still ends the one-shot watch.
  */
-async function firstEvent(ctx: Ctx, path: string, type: WatchType, from: State, at: State): Promise<{ event: WatchEvent; told: boolean }> {
-  const { keys } = ctx;
-  const res = await readPast(ctx, path, [
-    { range: { key: keys.events(), revision: at.revision } },
-    { range: { key: keys.acl(path), revision: at.revision } },
-    { range: { key: keys.acl(path), revision: at.revision - 1n } },
-  ]);
-  const [events, aclAt, aclBefore] = res.responses.map((r) => ("range" in r ? r.range.kvs[0] : undefined));
+async function firstEvent(ctx: Ctx, path: string, type: WatchType, from: State, at: State, known?: KeyValue[][]): Promise<{ event: WatchEvent; told: boolean }> {
+  const kvs = known ?? (await readPast(ctx, path, eventRanges(ctx, path, at.revision).map((range) => ({ range })))).responses.map((r) => ("range" in r ? r.range.kvs : []));
+  const [events, aclAt, aclBefore] = kvs.map((k) => k[0]);
   const recorded = recordedAt(events, at.revision);
   const kind = (recorded && firstIn(recorded, type === "children" ? "child" : "data", path)) ?? eventType(type, from, at);
   const acl = kind === "NodeDeleted" || at.node === null ? aclBefore : aclAt;
   const told = acl === undefined || granted(decodeAcl(acl.value).acl, PERMS.READ, ctx.caller.ids);
   return { event: { type: kind, path, zxid: zxidOf(at) }, told };
+}
+
+/** What firstEvent reads of the change at `revision`: the events a multi recorded, and the node's ACL at and just before it. */
+function eventRanges(ctx: Ctx, path: string, revision: bigint): RangeRequest[] {
+  const { keys } = ctx;
+  return [
+    { key: keys.events(), revision },
+    { key: keys.acl(path), revision },
+    { key: keys.acl(path), revision: revision - 1n },
+  ];
 }
 
 /** Resolves once `signal` aborts. */
@@ -247,6 +252,8 @@ export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: 
   let lo = from.revision;
   /** The state at the revision etcd woke the poll for, when that is the first change (one watched key). */
   let woke: State | null = null;
+  /** What firstEvent needs of `woke`, read with it. */
+  let wokeEvent: KeyValue[][] | undefined;
   for (;;) {
     let at: State | null = null;
     if (woke !== null && changed(type, from, woke)) {
@@ -259,7 +266,7 @@ export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: 
       at = await firstChange(ctx, path, type, from, lo, now);
     }
     if (at !== null) {
-      const { event, told } = await firstEvent(ctx, path, type, from, at);
+      const { event, told } = await firstEvent(ctx, path, type, from, at, at === woke ? wokeEvent : undefined);
       if (told) return event;
       // Withheld, as ZooKeeper withholds it: this watch gets no event, ever.
       await aborted(signal);
@@ -269,10 +276,13 @@ export async function nextEvent(ctx: Ctx, path: string, type: WatchType, since: 
     const ranges = watchRanges(ctx, path, type);
     const woken = await ctx.etcd.nextChange(ranges, now.revision + 1n, signal);
     if (woken === null) return null;
-    // One watched key: etcd's first change after lo is the event's revision, no search needed.
-    const states = (await readStates(ctx, path, type, ranges.length === 1 ? [0n, woken] : [0n])).states;
-    now = states[0]!;
-    woke = states[1] ?? null;
+    // One watched key: etcd's first change after lo is the event's revision, no
+    // search needed, and what the event needs is read in the same round trip.
+    const single = ranges.length === 1;
+    const read = await readStates(ctx, path, type, single ? [0n, woken] : [0n], single ? eventRanges(ctx, path, woken) : []);
+    now = read.states[0]!;
+    woke = read.states[1] ?? null;
+    wokeEvent = single ? read.extra : undefined;
     ctx.sawZxid(zxidOf(now));
   }
 }
