@@ -11,8 +11,8 @@ import { parentOf } from "./path.js";
 import { NeedPaths, plan, type NodeChange, type Part, type Plan } from "./plan.js";
 import { encodeAcl, encodeCounter, encodeElistEntry, encodeEvents, encodeNode } from "./records.js";
 import { readSettled } from "./settle.js";
-import { inTurn } from "./turns.js";
-import { normalize, planRead, type ReadSet, type Snapshot } from "./snapshot.js";
+import { inTurn, type Turn } from "./turns.js";
+import { normalize, planRead, type KeySet, type ReadSet, type Snapshot } from "./snapshot.js";
 
 export interface Committed {
   zxid: bigint;
@@ -58,16 +58,31 @@ function contended(ctx: Ctx, ops: WriteOp[]): string[] {
  * would collide take turns (turns.ts).
  */
 export function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions = {}): Promise<Committed> {
-  return inTurn(typeof ops === "function" ? [] : contended(ctx, ops), () => commit(ctx, ops, opts));
+  return inTurn<Committed, Snapshot>(typeof ops === "function" ? [] : contended(ctx, ops), (turn) => commit(ctx, ops, opts, turn));
 }
 
-async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions): Promise<Committed> {
+/**
+ * The snapshot the previous turn handed on (the state its commit left), when
+ * it holds all of `set` and needs no repairs: then this write need not read.
+ */
+function handedOn(ctx: Ctx, snap: Snapshot | undefined, set: KeySet): Snapshot | undefined {
+  if (snap === undefined || !snap.base || snap.expired.size > 0 || set.ranges.length > 0) return undefined;
+  const session = ctx.caller.session;
+  const holds =
+    [...set.paths].every((p) => snap.nodes.has(p)) &&
+    [...set.childrenOf].every((p) => snap.children.has(p)) &&
+    [...set.sessions, ...(session === undefined ? [] : [session])].every((id) => snap.sessions.has(id)) &&
+    [...set.ephemeralsOf].every((id) => snap.ephemerals.has(id));
+  return holds ? snap : undefined;
+}
+
+async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions, turn: Turn<Snapshot>): Promise<Committed> {
   const session = opts.closeSession ?? ctx.caller.session;
   const opsOf = typeof ops === "function" ? ops : () => ops;
   const set = normalize(opts.readSet ?? {});
   if (typeof ops !== "function") for (const p of readSetOf(ops)) set.paths.add(p);
   if (session !== undefined) set.sessions.add(session);
-  let snap = await readSettled(ctx, set);
+  let snap = handedOn(ctx, turn.received, set) ?? (await readSettled(ctx, set));
   for (let attempt = 0; attempt < ctx.config.maxAttempts; attempt++) {
     // Again after a lost race: the session may have ended meanwhile.
     snap.requireLive(session);
@@ -95,6 +110,11 @@ async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[])
     if (fired.length > 0) success.push({ put: { key: ctx.keys.events(), value: encodeEvents(fired) } });
     // A txn that changes nothing (failed ops, a multi of checks) still spends a zxid.
     if (success.length === 0) success.push({ put: { key: ctx.keys.txnMarker(), value: new Uint8Array() } });
+    // Someone waits for this turn: read, after the writes in the same txn, the
+    // state they leave, and hand it on (a txn's reads see its own writes).
+    let handOn = decided.ok && turn.queued() ? planRead(ctx, set) : null;
+    if (handOn && success.length + handOn.ops.length > ctx.config.etcdMaxTxnOps) handOn = null;
+    if (handOn) success.push(...handOn.ops);
     // The failure branch re-reads what this attempt saw and assumed; a later
     // attempt assumes afresh (a sequential name moves with the counter). A
     // re-read too big for one txn is made after the failure instead.
@@ -109,6 +129,7 @@ async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[])
       await backoff(attempt);
       continue;
     }
+    if (handOn) turn.pass(handOn.parse(resp.revision, resp.responses.slice(resp.responses.length - handOn.ops.length)));
     const zxid = resp.revision - snap.off;
     ctx.sawZxid(zxid);
     if (!decided.ok) throw decided.error;

@@ -5,16 +5,29 @@
 // racing cost about n² round trips and the unlucky ones wait longest. Queued,
 // they cost n. Writers in other processes are still kept honest by the
 // guards; this only spares the collisions one process can see coming.
+//
+// A turn on one key can also hand the next one what it learned (the state
+// its commit left, read in that commit), so the next need not read first.
+
+/** What a caller can do with its turn. */
+export interface Turn<B> {
+  /** Whether someone is waiting behind this turn on one of its keys. */
+  queued(): boolean;
+  /** What the previous turn on the same single key handed on, if anything. */
+  readonly received: B | undefined;
+  /** Hands `baton` to the next turn on this turn's key (a turn of one key only). */
+  pass(baton: B): void;
+}
 
 const tails = new Map<string, Promise<void>>();
+const batons = new Map<string, unknown>();
 
 /**
  * Runs `fn` once every earlier caller naming any of `keys` is done. A caller
  * only ever waits for callers that named a key before it did (all its keys
  * are taken at once), so no two can wait for each other.
  */
-export async function inTurn<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-  if (keys.length === 0) return fn();
+export async function inTurn<T, B = never>(keys: string[], fn: (turn: Turn<B>) => Promise<T>): Promise<T> {
   const mine = [...new Set(keys)];
   const before = mine.flatMap((k) => tails.get(k) ?? []);
   let release!: () => void;
@@ -22,9 +35,23 @@ export async function inTurn<T>(keys: string[], fn: () => Promise<T>): Promise<T
   for (const k of mine) tails.set(k, done);
   try {
     await Promise.all(before);
-    return await fn();
+    // Whatever was left for these keys is for this turn or for none.
+    const received = mine.length === 1 ? (batons.get(mine[0]!) as B | undefined) : undefined;
+    for (const k of mine) batons.delete(k);
+    return await fn({
+      queued: () => mine.some((k) => tails.get(k) !== done),
+      received,
+      pass: (baton) => {
+        if (mine.length === 1) batons.set(mine[0]!, baton);
+      },
+    });
   } finally {
     release();
-    for (const k of mine) if (tails.get(k) === done) tails.delete(k);
+    for (const k of mine) {
+      if (tails.get(k) !== done) continue;
+      // Nobody came after: nobody to hand anything to.
+      tails.delete(k);
+      batons.delete(k);
+    }
   }
 }

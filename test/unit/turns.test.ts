@@ -54,6 +54,40 @@ describe("inTurn", () => {
     await second;
   });
 
+  test("a turn hands the next turn on its key what it passes; nobody waiting, nothing is kept", async () => {
+    const got: (string | undefined)[] = [];
+    const waiting: boolean[] = [];
+    const first = inTurn<void, string>(["k"], async (turn) => {
+      await settle(); // the second caller queues meanwhile
+      waiting.push(turn.queued());
+      turn.pass("state after the first");
+    });
+    const second = inTurn<void, string>(["k"], async (turn) => {
+      got.push(turn.received);
+      waiting.push(turn.queued());
+      turn.pass("state after the second");
+    });
+    await Promise.all([first, second]);
+    await inTurn<void, string>(["k"], async (turn) => void got.push(turn.received));
+    expect(waiting).toEqual([true, false]);
+    expect(got).toEqual(["state after the first", undefined]);
+  });
+
+  test("a turn of several keys neither receives nor passes anything", async () => {
+    let received: string | undefined = "unset";
+    const one = inTurn<void, string>(["a"], async (turn) => {
+      await settle();
+      turn.pass("for the next on a");
+    });
+    const both = inTurn<void, string>(["a", "b"], async (turn) => {
+      received = turn.received;
+      turn.pass("ignored");
+    });
+    const after = inTurn<void, string>(["a"], async (turn) => void (received = received ?? turn.received));
+    await Promise.all([one, both, after]);
+    expect(received).toBeUndefined();
+  });
+
   test("overlapping key sets taken in any order finish (no circular wait)", async () => {
     const done: number[] = [];
     const sets = [["x", "y"], ["y", "x"], ["y", "z"], ["z", "x"], ["x"], ["z", "y", "x"]];
