@@ -11,7 +11,7 @@ export class Ctx {
   readonly keys: Keys;
   /** The newest zxid this request has seen: ZooKeeper's reply-header zxid. */
   lastZxid: bigint | null = null;
-  /** Parents this request reconciled (snapshot.ts): the scheduled run reports it. */
+  /** Parents this request reconciled (settle.ts): the scheduled run reports it. */
   reconciledParents = 0;
   /** Zxid of each expired session's expiry, once found (null: history compacted). */
   readonly expiries = new Map<bigint, bigint | null>();

@@ -7,6 +7,7 @@ import type { Ctx } from "./context.js";
 import type { Bytes, KeyValue, RangeRequest, RangeResponse, RequestOp, ResponseOp } from "./etcd/types.js";
 import { sessionNotLive } from "./errors.js";
 import type { ZNode } from "./model.js";
+import type { Part } from "./plan.js";
 import { basename } from "./path.js";
 import { decodeAcl, decodeCounter, decodeElistEntry, decodeNode, offsetOf, resolveZxid } from "./records.js";
 
@@ -130,8 +131,8 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
     const entry: (typeof loaded)[number] = { path, kvs: {}, shards: [], count: 0, live: new Set(), elist: [] };
     loaded.push(entry);
     single(keys.node(path), (kv) => (entry.kvs.node = kv));
-    single(keys.creations(path), (kv) => (entry.kvs.c = kv));
-    single(keys.deletions(path), (kv) => (entry.kvs.d = kv));
+    single(keys.creations(path), (kv) => (entry.kvs.creations = kv));
+    single(keys.deletions(path), (kv) => (entry.kvs.deletions = kv));
     single(keys.acl(path), (kv) => (entry.kvs.acl = kv));
     batch.range({ ...keys.children(path), countOnly: true }, (r) => (entry.count = Number(r.count)));
     batch.range(keys.creationShards(path), (r) => {
@@ -195,11 +196,12 @@ function counterZxid(kv: KeyValue): bigint {
   return resolveZxid(r.pzxid, kv, r.off);
 }
 
-type NodeKvs = Partial<Record<"node" | "c" | "d" | "acl", KeyValue>>;
+/** A znode's keys as read, by their part (plan.ts Part). */
+type NodeKvs = Partial<Record<Part, KeyValue>>;
 
 function loadNode(path: string, kvs: NodeKvs, shards: KeyValue[], numChildren: number): ZNode | null {
   // A znode's keys are written and deleted together.
-  const { node: nodeKv, c, d, acl: aclKv } = kvs;
+  const { node: nodeKv, creations: c, deletions: d, acl: aclKv } = kvs;
   if (!nodeKv || !c || !d || !aclKv) return null;
   const node = decodeNode(nodeKv.value);
   const acl = decodeAcl(aclKv.value);
