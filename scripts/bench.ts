@@ -739,6 +739,8 @@ async function main(): Promise<void> {
     await drive(opts.clients, 30, opts.clients * WARMUP_OPS_PER_CLIENT, t.ops.getData);
   }
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${opts.seconds} s per op and target, ${opts.clients} clients, service over ${opts.transport}`);
+  // Resident memory once warm, to compare with the end of the run.
+  const rssAtStart = { process: process.memoryUsage().rss / 2 ** 20, workerd: workerdRssMiB() };
 
   const results: Partial<Record<OpName, Record<Target["name"], Measured>>> = {};
   for (const op of opts.ops) {
@@ -802,13 +804,18 @@ async function main(): Promise<void> {
     console.log(table(rows));
     console.log(`\ncost per op: etcd txns the service sent, and CPU µs of the etcd server and of this process (service + load generator)\n${costTable(rows)}`);
     if (opts.worker) {
-      console.log(`\nthe Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway; workerd RSS at the end ${workerdRssMiB().toFixed(0)} MiB\n${workerTable(opts.ops.map((op) => ({ op, worker: results[op]!.worker, gateway: results[op]!.gateway })))}`);
+      console.log(`\nthe Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway\n${workerTable(opts.ops.map((op) => ({ op, worker: results[op]!.worker, gateway: results[op]!.gateway })))}`);
     }
     console.log(
       `\nservice: HTTP/1.1 keep-alive, one connection per client, etcd over ${opts.transport}; etcd: one etcd3 gRPC client; ` +
         `zookeeper: one node-zookeeper-client session per client (forceSync=yes)`,
     );
     console.log(`rt/op: etcd round trips per op as the service reports them at GET /v1/stats (operations.<op>.perOp)`);
+    const rss = (start: number, end: number) => `${start.toFixed(0)} → ${end.toFixed(0)} MiB`;
+    console.log(
+      `resident memory, warm start → end: this process (service + load) ${rss(rssAtStart.process, process.memoryUsage().rss / 2 ** 20)}` +
+        (opts.worker ? `; workerd ${rss(rssAtStart.workerd, workerdRssMiB())}` : ""),
+    );
     console.log(`${opts.clients} clients, ${opts.seconds} s per op and target (at most ${opts.maxOps} ops), ${setup.totalSeconds.toFixed(0)} s in all`);
     console.log(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.platform}; node ${machine.node}; etcd ${machine.etcd}; ZooKeeper ${machine.zookeeper}`);
     const notes = rows.flatMap((r) =>
