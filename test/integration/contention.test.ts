@@ -11,7 +11,20 @@ const CLIENTS = 64;
 
 const statuses = (rs: { status: number }[]) => rs.map((r) => r.status);
 
-describe.each(TRANSPORTS)("%s: %i callers at once", (transport) => {
+type Call = ReturnType<typeof service>["call"];
+
+/**
+ * The etcd round trips `run` made for `op`, from /v1/stats. A write is at
+ * most a read and a commit; racing writers that lose to each other retry and
+ * would cost more (about ten each, before creation shards and turns).
+ */
+async function roundTrips(call: Call, op: string, run: () => Promise<unknown>): Promise<number> {
+  const before = (await call("GET", "/v1/stats")).body.operations[op]?.roundTrips ?? 0;
+  await run();
+  return (await call("GET", "/v1/stats")).body.operations[op].roundTrips - before;
+}
+
+describe.each(TRANSPORTS)(`%s: ${CLIENTS} callers at once`, (transport) => {
   test("plain creates of children of one parent", async () => {
     const { call } = service(etcd.client(transport));
     await call("POST", "/v1/znodes/plain");
@@ -24,20 +37,28 @@ describe.each(TRANSPORTS)("%s: %i callers at once", (transport) => {
   test("sequential creates under one parent: every name once, densely", async () => {
     const { call } = service(etcd.client(transport));
     await call("POST", "/v1/znodes/seq");
-    const created = await Promise.all(Array.from({ length: CLIENTS }, () => call("POST", "/v1/znodes/seq/job-", { json: { mode: "persistent_sequential" } })));
+    let created: Awaited<ReturnType<Call>>[] = [];
+    const trips = await roundTrips(call, "create", async () => {
+      created = await Promise.all(Array.from({ length: CLIENTS }, () => call("POST", "/v1/znodes/seq/job-", { json: { mode: "persistent_sequential" } })));
+    });
     expect(statuses(created)).toEqual(Array(CLIENTS).fill(201));
+    expect(trips).toBeLessThanOrEqual(2 * CLIENTS);
     expect(created.map((r) => r.body.path).sort()).toEqual(Array.from({ length: CLIENTS }, (_, i) => `/seq/job-${String(i).padStart(10, "0")}`));
   });
 
   test("multis of three creates, all under one parent", async () => {
     const { call } = service(etcd.client(transport));
     await call("POST", "/v1/znodes/multi");
-    const multis = await Promise.all(
-      Array.from({ length: CLIENTS }, (_, i) =>
-        call("POST", "/v1/multi", { json: { ops: [0, 1, 2].map((k) => ({ op: "create", path: `/multi/m${i}-${k}` })) } }),
-      ),
-    );
+    let multis: Awaited<ReturnType<Call>>[] = [];
+    const trips = await roundTrips(call, "multi", async () => {
+      multis = await Promise.all(
+        Array.from({ length: CLIENTS }, (_, i) =>
+          call("POST", "/v1/multi", { json: { ops: [0, 1, 2].map((k) => ({ op: "create", path: `/multi/m${i}-${k}` })) } }),
+        ),
+      );
+    });
     expect(statuses(multis)).toEqual(Array(CLIENTS).fill(200));
+    expect(trips).toBeLessThanOrEqual(2 * CLIENTS);
     const parent = await call("GET", "/v1/znodes/multi?view=children");
     expect(parent.body.children).toHaveLength(3 * CLIENTS);
     expect(parent.body.stat).toMatchObject({ numChildren: 3 * CLIENTS, cversion: 3 * CLIENTS });
@@ -50,8 +71,12 @@ describe.each(TRANSPORTS)("%s: %i callers at once", (transport) => {
   test("unconditional sets of one node: each lands, one version each", async () => {
     const { call } = service(etcd.client(transport));
     await call("POST", "/v1/znodes/hot");
-    const sets = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => call("PUT", "/v1/znodes/hot?version=-1", { json: { data: b64(String(i)) } })));
+    let sets: Awaited<ReturnType<Call>>[] = [];
+    const trips = await roundTrips(call, "setData", async () => {
+      sets = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => call("PUT", "/v1/znodes/hot?version=-1", { json: { data: b64(String(i)) } })));
+    });
     expect(statuses(sets)).toEqual(Array(CLIENTS).fill(200));
+    expect(trips).toBeLessThanOrEqual(2 * CLIENTS);
     expect(sets.map((r) => r.body.stat.version).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: CLIENTS }, (_, i) => i + 1));
     expect((await call("GET", "/v1/znodes/hot?view=stat")).body.stat.version).toBe(CLIENTS);
   });
