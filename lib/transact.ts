@@ -1,7 +1,8 @@
 // Runs ZooKeeper write ops as one guarded etcd transaction: read a snapshot,
 // plan in memory, commit guarded by what the plan was decided on. A lost race
-// re-reads in the same round trip (the failure branch) and plans again. A
-// failed op still commits: ZooKeeper's error txn spends a zxid.
+// reads again and plans again; from the second attempt on, the re-read rides
+// in the commit's failure branch, so losing again costs no extra round trip.
+// A failed op still commits: ZooKeeper's error txn spends a zxid.
 import type { Ctx } from "./context.js";
 import type { Compare, RequestOp } from "./etcd/types.js";
 import { ZkError } from "./errors.js";

@@ -1,6 +1,6 @@
-// ZooKeeper's znode operations. Reads take one etcd round trip; writes two
-// (snapshot, guarded commit) when uncontended. Every one checks first that
-// the caller's session, if it names one, is live (settle.ts).
+// ZooKeeper's znode operations. Reads take one etcd round trip (or a share of
+// one, etcd/coalesce.ts); writes a read and a guarded commit. Every one checks
+// first that the caller's session, if it names one, is live (settle.ts).
 import { checkAcl, granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
 import { ZkError, type ErrorCode, type OpResultCode } from "./errors.js";
