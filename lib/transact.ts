@@ -116,15 +116,15 @@ async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[])
     let handOn = decided.ok && turn.queued() ? planRead(ctx, set) : null;
     if (handOn && success.length + handOn.ops.length > ctx.config.etcdMaxTxnOps) handOn = null;
     if (handOn) success.push(...handOn.ops);
-    // The failure branch re-reads what this attempt saw and assumed; a later
-    // attempt assumes afresh (a sequential name moves with the counter). A
-    // re-read too big for one txn is made after the failure instead.
+    // After a lost race the failure branch re-reads what this attempt saw and
+    // assumed; a later attempt assumes afresh (a sequential name moves with the
+    // counter). A re-read too big for one txn is made after the failure instead.
     const reread = { ...set, paths: new Set([...set.paths, ...decided.assumedAbsent]) };
-    const { ops: failure, parse } = planRead(ctx, reread);
-    const inline = attempt > 0 && failure.length <= ctx.config.etcdMaxTxnOps;
-    const resp = await ctx.etcd.txn({ compare, success, failure: inline ? failure : [] });
+    const failureRead = attempt > 0 ? planRead(ctx, reread) : null;
+    const inline = failureRead !== null && failureRead.ops.length <= ctx.config.etcdMaxTxnOps;
+    const resp = await ctx.etcd.txn({ compare, success, failure: inline ? failureRead.ops : [] });
     if (!resp.succeeded) {
-      snap = inline ? parse(resp.revision, resp.responses) : await readSettled(ctx, reread);
+      snap = inline ? failureRead.parse(resp.revision, resp.responses) : await readSettled(ctx, reread);
       // What the failure branch read may need repairs before it is planned on.
       if (snap.expired.size > 0 || !snap.base) snap = await readSettled(ctx, set);
       await backoff(attempt);
