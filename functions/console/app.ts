@@ -56,6 +56,9 @@ export function consoleApp(): void {
   interface TreeNode {
     path: string;
     stat?: Stat;
+    /** ZK-Node-Kind: persistent, ephemeral, container or ttl. */
+    kind?: string;
+    ttlMs?: string;
     children?: string[];
     expanded: boolean;
     noauth: boolean;
@@ -243,7 +246,8 @@ export function consoleApp(): void {
   async function loadChildren(path: string): Promise<void> {
     const node = treeNode(path);
     try {
-      const { body } = await api<{ children: string[]; stat: Stat }>("GET", znodeUrl(path, "?view=children"));
+      const { body, headers } = await api<{ children: string[]; stat: Stat }>("GET", znodeUrl(path, "?view=children"));
+      noteKind(path, headers);
       node.children = body.children;
       node.noauth = false;
       node.error = undefined;
@@ -262,8 +266,21 @@ export function consoleApp(): void {
 
   async function loadChildStats(path: string): Promise<void> {
     const node = treeNode(path);
-    const names = (node.children ?? []).slice(0, node.shown).filter((n) => !state.tree.get(joinPath(path, n))?.stat);
-    if (names.length === 0) return;
+    const shown = (node.children ?? []).slice(0, node.shown).map((n) => joinPath(path, n));
+    // The Stat cannot tell containers and TTL nodes from persistent ones: HEAD says which (ZK-Node-Kind).
+    const kinds = eachLimited(
+      shown.filter((p) => !state.tree.get(p)?.kind),
+      6,
+      async (p) => {
+        try {
+          noteKind(p, (await api("HEAD", znodeUrl(p))).headers);
+        } catch {
+          // Gone meanwhile: the next listing drops it.
+        }
+      },
+    );
+    const names = shown.filter((p) => !state.tree.get(p)?.stat).map(baseName);
+    if (names.length === 0) return kinds;
     const ops = names.map((n) => ({ op: "getChildren", path: joinPath(path, n) }));
     const { body } = await api<{ results: { path: string; stat?: Stat; error?: ApiErrorBody }[] }>("POST", "/v1/multi/read", { json: { ops } });
     const denied: string[] = [];
@@ -285,6 +302,24 @@ export function consoleApp(): void {
         }
       }),
     );
+    await kinds;
+  }
+
+  function noteKind(path: string, headers: Headers): void {
+    const kind = headers.get("ZK-Node-Kind");
+    if (!kind) return;
+    const node = treeNode(path);
+    node.kind = kind;
+    node.ttlMs = headers.get("ZK-TTL-Ms") ?? undefined;
+  }
+
+  /** Runs fn over items, at most `limit` at a time. */
+  async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) await fn(items[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   }
 
   function forget(path: string): void {
@@ -309,6 +344,8 @@ export function consoleApp(): void {
   function marks(path: string, node: TreeNode | undefined): HTMLElement[] {
     const out: HTMLElement[] = [];
     if (node?.stat && node.stat.ephemeralOwner !== "0") out.push(h("span", { class: "mark m-eph", title: `ephemeral, session ${node.stat.ephemeralOwner}`, text: "E" }));
+    if (node?.kind === "container") out.push(h("span", { class: "mark m-con", title: "container: removed once it has had children and has none", text: "C" }));
+    if (node?.kind === "ttl") out.push(h("span", { class: "mark m-ttl", title: `TTL ${node.ttlMs} ms: removed once childless and unchanged that long`, text: "TTL" }));
     if (path !== "/" && looksSequential(baseName(path))) out.push(h("span", { class: "mark m-seq", title: "sequential name (ten-digit suffix)", text: "S" }));
     if (node?.noauth) out.push(h("span", { class: "mark m-noauth", title: "NOAUTH: no READ permission", text: "NOAUTH" }));
     return out;
@@ -477,7 +514,9 @@ export function consoleApp(): void {
     if (!path) return;
     const next: OpenNode = { path };
     try {
-      next.stat = (await api<{ stat: Stat }>("GET", znodeUrl(path, "?view=stat"))).body.stat;
+      const { body, headers } = await api<{ stat: Stat }>("GET", znodeUrl(path, "?view=stat"));
+      next.stat = body.stat;
+      noteKind(path, headers);
     } catch (e) {
       if (seq !== state.openSeq) return;
       if (e instanceof ApiError && e.code === "NONODE") {
@@ -557,6 +596,8 @@ export function consoleApp(): void {
       else row("ephemeralOwner", ...int64Cell(s.ephemeralOwner), " ", h("button", { type: "button", class: "secondary", text: "session", onclick: () => void lookupSession(s.ephemeralOwner, true) }));
       row("dataLength", String(s.dataLength));
       row("numChildren", String(s.numChildren));
+      const t = state.tree.get(path);
+      if (t?.kind) row("kind", t.kind === "ttl" ? `ttl, ${t.ttlMs} ms` : t.kind, " ", h("span", { class: "sub", text: "(ZK-Node-Kind; not in the Stat)" }));
     }
     renderData();
     renderAcl();

@@ -41,7 +41,7 @@ export const PAGE_HTML = `<!doctype html>
       <input id="filter" type="search" placeholder="Filter loaded names" aria-label="Filter the tree by name">
     </div>
     <ul id="tree" role="tree" aria-label="Znodes"></ul>
-    <p class="legend"><span class="mark m-eph">E</span> ephemeral <span class="mark m-seq">S</span> sequential name <span class="mark m-noauth">NOAUTH</span> no READ</p>
+    <p class="legend"><span class="mark m-eph">E</span> ephemeral <span class="mark m-seq">S</span> sequential name <span class="mark m-con">C</span> container <span class="mark m-ttl">TTL</span> <span class="mark m-noauth">NOAUTH</span> no READ</p>
   </nav>
 
   <section class="pane node-pane" aria-labelledby="node-title">
@@ -205,7 +205,7 @@ code,.mono{font-family:var(--mono);font-size:13px}
 .nm{overflow:hidden;text-overflow:ellipsis}
 .count{font-size:11px;color:var(--muted);background:#eef1f4;border-radius:8px;padding:0 .35rem}
 .mark{font-size:10px;font-weight:700;border-radius:3px;padding:0 .25rem;border:1px solid}
-.m-eph{color:#7a3ea1;border-color:#c9a7e0}.m-seq{color:#1d6f7a;border-color:#9fd0d6}.m-noauth{color:var(--danger);border-color:#f1a8a0}
+.m-eph{color:#7a3ea1;border-color:#c9a7e0}.m-seq{color:#1d6f7a;border-color:#9fd0d6}.m-con{color:#7a5b12;border-color:#e2c77a}.m-ttl{color:#9a3412;border-color:#f3b38c}.m-noauth{color:var(--danger);border-color:#f1a8a0}
 .legend{font-size:11px;color:var(--muted);margin:.6rem 0 0}
 .more{font-size:12px;padding:.05rem .4rem;margin:.1rem 0 .1rem 1.3rem}
 .crumbs{font-family:var(--mono);font-size:13px;color:var(--muted)}.crumbs a{color:var(--accent)}

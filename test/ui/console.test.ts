@@ -101,6 +101,8 @@ describe("the web console on the Node server", () => {
       ["/app/workers/w-", "", { mode: "persistent_sequential" }],
       ["/app/workers/w-0000000000/task", "t", {}],
       ["/vault", "bob's secret", { acl: [{ scheme: "auth", id: "", perms: "cdrwa" }] }],
+      ["/jobs", "", { mode: "container" }],
+      ["/lease", "", { mode: "persistent_with_ttl", ttlMs: 3_600_000 }],
     ] as const) {
       const made = await api("POST", `/v1/znodes${p}?encoding=utf8`, { data, ...extra });
       expect(made.status, JSON.stringify(made.body)).toBe(201);
@@ -123,8 +125,12 @@ describe("the web console on the Node server", () => {
     await item("/app").waitFor();
     expect(await page.locator("#who").textContent()).toBe("signed in as alice");
     expect(await item("/").getAttribute("aria-expanded")).toBe("true");
-    await item("/vault").waitFor();
     await item("/zookeeper").waitFor();
+    // Marks: the kinds ZK-Node-Kind names (the Stat cannot), and the nodes alice may not read.
+    await row("/jobs", ".m-con").waitFor();
+    expect(await row("/lease", ".m-ttl").getAttribute("title")).toContain("3600000 ms");
+    await row("/vault", ".m-noauth").waitFor();
+    expect(await page.locator("#tree .m-con, #tree .m-ttl, #tree .m-noauth, #tree .m-eph").count()).toBe(3);
   });
 
   step("expands the tree by keyboard and reads a node's Stat and data", async () => {
