@@ -1070,7 +1070,8 @@ export function consoleApp(): void {
     if (structural) {
       // A node created again is a new node: nothing known of the old one holds.
       forget(ev.path);
-      if (parent !== null && state.tree.get(parent)?.children !== undefined) dirty.tree.add(parent);
+      // The parent's count changes even when it is not expanded.
+      if (parent !== null && state.tree.has(parent)) dirty.tree.add(parent);
     }
     if (!dirty.timer) dirty.timer = window.setTimeout(() => void flush(), 100);
   }
@@ -1083,7 +1084,14 @@ export function consoleApp(): void {
     dirty.tree.clear();
     dirty.open = false;
     for (const p of parents) {
-      if (state.tree.has(p)) await loadChildren(p);
+      const node = state.tree.get(p);
+      if (!node) continue;
+      if (node.children !== undefined) await loadChildren(p);
+      else {
+        const read = await api<{ stat: Stat }>("GET", znodeUrl(p, "?view=stat")).catch(() => null);
+        if (read) noteStat(p, read.body.stat);
+        renderTree();
+      }
     }
     if (open && state.open) {
       const before = state.open.stat;

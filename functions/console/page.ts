@@ -193,11 +193,11 @@ code,.mono{font-family:var(--mono);font-size:13px}
 .top h1{font-size:1rem;margin:0;white-space:nowrap}.top h1 a{color:#fff;text-decoration:none}
 .pathbar{display:flex;gap:.4rem;flex:1;min-width:0}.pathbar input{flex:1;font-family:var(--mono);background:#fff;color:var(--fg)}
 .who{white-space:nowrap;font-size:13px}.who button{background:transparent;border-color:#8fa6c1}
-.layout{display:grid;grid-template-columns:minmax(220px,280px) minmax(0,1fr) minmax(260px,340px);gap:.75rem;padding:.75rem;height:calc(100% - 48px)}
+.layout{display:grid;grid-template-columns:minmax(240px,310px) minmax(0,1fr) minmax(250px,320px);gap:.75rem;padding:.75rem;height:calc(100% - 48px)}
 .pane{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.6rem;overflow:auto;min-height:0}
 .pane-head{margin-bottom:.4rem}.pane-head input{width:100%}
 [role=tree],[role=group]{list-style:none;margin:0;padding:0}
-[role=group]{padding-left:1rem}
+[role=group]{padding-left:.8rem}
 .ti{display:flex;align-items:center;gap:.3rem;padding:.1rem .25rem;border-radius:4px;cursor:pointer;white-space:nowrap}
 [role=treeitem]:focus{outline:none}[role=treeitem]:focus>.ti{outline:3px solid #f59e0b;outline-offset:-1px}
 [role=treeitem][aria-selected=true]>.ti{background:var(--accent-bg);font-weight:600}
