@@ -260,7 +260,11 @@ export function consoleApp(): void {
       renderTree();
       return;
     }
-    await loadChildStats(path);
+    try {
+      await loadChildStats(path);
+    } catch (e) {
+      node.error = `children's stats: ${describe(e)}`;
+    }
     renderTree();
   }
 
@@ -397,7 +401,8 @@ export function consoleApp(): void {
               type: "button",
               class: "more secondary",
               text: `show ${Math.min(PAGE, kids.length - node.shown)} more of ${kids.length - node.shown}`,
-              onclick: async () => {
+              onclick: async (ev: Event) => {
+                ev.stopPropagation();
                 node.shown += PAGE;
                 await loadChildStats(path);
                 renderTree();
@@ -438,6 +443,8 @@ export function consoleApp(): void {
   }
 
   function onTreeKey(ev: KeyboardEvent): void {
+    // A button inside the tree ("show more") keeps its own keys.
+    if ((ev.target as HTMLElement).tagName === "BUTTON") return;
     const current = (ev.target as HTMLElement).closest("[role=treeitem]");
     if (!current) return;
     const path = current.getAttribute("data-path")!;
@@ -921,7 +928,7 @@ export function consoleApp(): void {
   /** This tab's session, opened the first time an ephemeral node is created and kept alive while the tab lives. */
   async function ensureSession(): Promise<string> {
     if (state.session) return state.session.id;
-    const { body } = await api<{ id: string; timeoutMs: number }>("POST", "/v1/sessions", { json: { timeoutMs: 30000 } });
+    const { body } = await api<{ id: string; timeoutMs: number }>("POST", "/v1/sessions", { json: { timeoutMs: 40000 } });
     const timer = window.setInterval(() => void ping(), Math.max(1000, Math.floor(body.timeoutMs / 3)));
     state.session = { id: body.id, timeoutMs: body.timeoutMs, timer };
     void renderOwnSession();

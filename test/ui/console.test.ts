@@ -242,9 +242,41 @@ describe("the web console on the Node server", () => {
     const stat = (await api("GET", "/v1/znodes/vault?view=stat")).body.stat;
     expect(await statCell("czxid").locator(".dec").textContent()).toBe(stat.czxid);
     await row("/vault", ".m-noauth").waitFor();
+    await page.fill("#path-input", "/no/such/node");
+    await page.press("#path-input", "Enter");
+    await page.locator("#node-error", { hasText: "NONODE" }).waitFor();
     await page.fill("#path-input", "/app/config");
     await page.press("#path-input", "Enter");
     await page.locator("#data-view", { hasText: "bob again" }).waitFor();
+  });
+
+  step("creates a TTL node through the form and sets its ACL at the aversion read", async () => {
+    await page.click("#btn-create");
+    await page.fill("#create-name", "/app/ttl-node");
+    await page.selectOption("#create-mode", "persistent_with_ttl");
+    await page.fill("#create-ttl", "5000");
+    await page.click("#create-submit");
+    await page.locator("#node-title", { hasText: "/app/ttl-node" }).waitFor();
+    const head = await fetch(`${server.url}/v1/znodes/app/ttl-node`, { method: "HEAD", headers: { Authorization: BOB } });
+    expect([head.headers.get("zk-node-kind"), head.headers.get("zk-ttl-ms")]).toEqual(["ttl", "5000"]);
+    await row("/app/ttl-node", ".m-ttl").waitFor();
+    await page.click("#btn-acl");
+    await page.locator("#acl-rows input[aria-label='perm w']").uncheck();
+    await page.click("#acl-edit button[type=submit]");
+    await page.locator("#acl td", { hasText: /^cdra$/ }).waitFor();
+    const acl = await api("GET", "/v1/acl/app/ttl-node");
+    expect(acl.body.acl).toEqual([{ scheme: "world", id: "anyone", perms: "cdra" }]);
+    expect(acl.body.stat.aversion).toBe(1);
+  });
+
+  step("filters the loaded tree by name", async () => {
+    await page.fill("#filter", "ttl");
+    await item("/vault").waitFor({ state: "detached" });
+    expect(await item("/app/ttl-node").isVisible()).toBe(true);
+    expect(await item("/app").isVisible()).toBe(true);
+    expect(await item("/app/config").count()).toBe(0);
+    await page.fill("#filter", "");
+    await item("/vault").waitFor();
   });
 
   step("opens the node a ?path= link names, and follows the back button", async () => {
