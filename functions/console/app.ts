@@ -664,10 +664,12 @@ export function consoleApp(): void {
     return text!;
   }
 
+  /** The format the editor takes: the one shown, unless the data cannot be written that way. */
   function editorFormat(): string {
-    const bytes = state.open?.data;
+    const text = state.open?.data ? utf8OrNull(state.open.data) : "";
     if (state.format === "hex" || state.format === "base64") return state.format;
-    return bytes && utf8OrNull(bytes) === null ? "base64" : state.format;
+    if (text === null) return "base64";
+    return state.format === "json" && prettyJson(text) === null ? "text" : state.format;
   }
 
   function startEdit(): void {
