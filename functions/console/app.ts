@@ -198,6 +198,7 @@ export function consoleApp(): void {
   function showLogin(message?: string): void {
     state.stream?.abort();
     state.stream = null;
+    window.clearInterval(state.statsTimer);
     $("app").hidden = true;
     $("login").hidden = false;
     const err = $("login-error");
