@@ -1036,8 +1036,8 @@ export function consoleApp(): void {
       table.append(h("tr", { "data-field": k }, h("th", { scope: "row", text: k }), h("td", {}, ...(k === "lastZxid" ? int64Cell(String(v)) : [String(v)]))));
     }
     const trips = s.etcdRoundTrips as Record<string, number> | undefined;
-    if (trips) table.append(h("tr", {}, h("th", { scope: "row", text: "etcd calls" }), h("td", { text: Object.entries(trips).map(([k, v]) => `${k} ${v}`).join(", ") })));
-    $("sessions-count").textContent = `${s.liveSessions ?? "?"} live sessions in all. The API lists the ephemerals of a session you name, not every session.`;
+    if (trips) table.append(h("tr", {}, h("th", { scope: "row", text: "etcd calls" }), h("td", { class: "words", text: Object.entries(trips).map(([k, v]) => `${k} ${v}`).join(", ") })));
+    $("sessions-count").textContent = `Live sessions: ${s.liveSessions ?? "?"}. The API gives the ephemerals of a session you name; it has no list of every session.`;
     const ops = s.operations as Record<string, { count: number; roundTrips: number; perOp: number }> | undefined;
     const opsTable = $("stats-ops");
     opsTable.replaceChildren();

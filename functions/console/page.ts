@@ -134,7 +134,7 @@ export const PAGE_HTML = `<!doctype html>
 <dialog id="create-dialog" aria-labelledby="create-title">
   <form id="create-form" method="dialog">
     <h2 id="create-title">New znode</h2>
-    <label>Name (under <code id="create-parent"></code>, or an absolute path) <input id="create-name" required spellcheck="false"></label>
+    <label><span>Name under <code id="create-parent"></code>, or an absolute path</span> <input id="create-name" required spellcheck="false"></label>
     <label>Mode <select id="create-mode">
       <option value="persistent">persistent</option>
       <option value="persistent_sequential">persistent sequential</option>
@@ -219,7 +219,7 @@ code,.mono{font-family:var(--mono);font-size:13px}
 .seg{display:flex;gap:.5rem;font-size:13px}
 .kv{border-collapse:collapse;width:100%}.kv th{text-align:left;font-weight:500;color:var(--muted);padding:.1rem .6rem .1rem 0;white-space:nowrap;vertical-align:top;width:8rem}
 .kv td{font-family:var(--mono);font-size:13px;padding:.1rem 0;word-break:break-all}
-.kv .sub{color:var(--muted)}
+.kv .sub{color:var(--muted)}.kv td.words{word-break:normal}
 .grid{border-collapse:collapse;width:100%;font-size:13px}.grid th,.grid td{border-bottom:1px solid var(--line);padding:.2rem .4rem;text-align:left}
 .grid td{font-family:var(--mono)}
 .data{font-family:var(--mono);font-size:13px;background:#f8f9fb;border:1px solid var(--line);border-radius:6px;padding:.5rem;margin:0;max-height:40vh;overflow:auto;white-space:pre-wrap;word-break:break-all}
