@@ -18,9 +18,10 @@ import { sessionRoutes } from "./routes/sessions.js";
 import { znodeRoutes } from "./routes/znodes.js";
 import { eventsRoutes } from "./routes/events.js";
 import { watchRoutes } from "./routes/watch.js";
+import { UI_PATHS, uiRoutes } from "./routes/ui.js";
 
 /** Routes anyone may call: they reveal no data. */
-const PUBLIC = new Set(["/healthz", "/openapi.json", "/docs"]);
+const PUBLIC = new Set(["/healthz", "/openapi.json", "/docs", ...UI_PATHS]);
 
 async function identities(c: Context<AppEnv>, deps: Deps, allowAnonymous: boolean, credentials?: Map<string, string>): Promise<Identity[]> {
   const ids: Identity[] = [];
@@ -100,6 +101,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   adminRoutes(app);
   watchRoutes(app);
   eventsRoutes(app);
+  uiRoutes(app);
 
   app.notFound(() => {
     throw new HttpError("NOTFOUND", "no such route; see /docs");

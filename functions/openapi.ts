@@ -32,6 +32,10 @@ const error = (description: string) => json(ErrorResponse, description);
 const znodePath = z.object({ path: z.string().openapi({ description: "the znode path after the prefix; `/v1/znodes/` is `/`", example: "a/b" }) });
 const sessionId = z.object({ id: z.string().regex(/^\d+$/).openapi({ description: "session id (int64, decimal)" }) });
 const sessionHeader = z.object({ "zk-session": z.string().optional().openapi({ description: "session id (int64, decimal); or ?session=" }) });
+const nodeKind = z.object({
+  "ZK-Node-Kind": z.enum(["persistent", "ephemeral", "container", "ttl"]).openapi({ description: "how the node lives, which the Stat cannot say" }),
+  "ZK-TTL-Ms": z.string().optional().openapi({ description: "a TTL node's TTL in milliseconds" }),
+});
 const common = { 400: error("bad path, parameter or body"), 401: error("credentials that do not check out"), 410: error("the named session is not live"), 503: error("etcd unreachable; see Retry-After") };
 
 export function describeApi(app: OpenAPIHono<AppEnv>): void {
@@ -41,14 +45,14 @@ export function describeApi(app: OpenAPIHono<AppEnv>): void {
     path: "/v1/znodes/{path}",
     summary: "getData, getChildren2 (?view=children) or exists (?view=stat)",
     request: { params: znodePath, query: ZnodeQuery.pick({ view: true, encoding: true }), headers: sessionHeader },
-    responses: { 200: json(z.union([ZnodeResponse, ChildrenResponse, PathStatResponse]), "the znode"), 403: error("NOAUTH"), 404: error("NONODE"), ...common },
+    responses: { 200: { ...json(z.union([ZnodeResponse, ChildrenResponse, PathStatResponse]), "the znode"), headers: nodeKind }, 403: error("NOAUTH"), 404: error("NONODE"), ...common },
   });
   r.registerPath({
     method: "head",
     path: "/v1/znodes/{path}",
     summary: "exists: the stat in the ZK-Stat header",
     request: { params: znodePath, headers: sessionHeader },
-    responses: { 200: { description: "exists" }, 404: { description: "NONODE" } },
+    responses: { 200: { description: "exists", headers: nodeKind }, 404: { description: "NONODE" } },
   });
   r.registerPath({
     method: "post",

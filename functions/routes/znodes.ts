@@ -5,7 +5,7 @@ import type { Ctx } from "../../lib/context.js";
 import { OPEN_ACL_UNSAFE } from "../../lib/acl.js";
 import { ZkError } from "../../lib/errors.js";
 import { validatePath } from "../../lib/path.js";
-import type { CreateMode } from "../../lib/model.js";
+import type { CreateMode, ZNode } from "../../lib/model.js";
 import { statOf } from "../../lib/stat.js";
 import { exists, getChildren, getData, write } from "../../lib/znodes.js";
 import type { AppEnv } from "../env.js";
@@ -44,6 +44,14 @@ function versionOf(c: Context<AppEnv>, fromQuery: number | undefined): number {
   return either("version", fromQuery, fromHeader, "If-Match") ?? -1;
 }
 
+/**
+ * How the node lives, which ZooKeeper's Stat cannot say (its ephemeralOwner is
+ * 0 for containers and TTL nodes alike): for tools such as the console.
+ */
+function kindHeaders(node: ZNode): Record<string, string> {
+  return node.kind === "ttl" ? { "ZK-Node-Kind": "ttl", "ZK-TTL-Ms": String(node.ttlMs) } : { "ZK-Node-Kind": node.kind };
+}
+
 function wantsOctets(c: Context<AppEnv>): boolean {
   return (c.req.header("accept") ?? "").toLowerCase().includes("application/octet-stream");
 }
@@ -56,21 +64,21 @@ async function getNode(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
     c.set("op", "exists");
     const node = await exists(ctx, path);
     const stat = statJson(statOf(node));
-    if (c.req.method === "HEAD") return c.body(null, 200, { "ZK-Stat": JSON.stringify(stat) });
-    return c.json({ path, stat });
+    if (c.req.method === "HEAD") return c.body(null, 200, { "ZK-Stat": JSON.stringify(stat), ...kindHeaders(node) });
+    return c.json({ path, stat }, 200, kindHeaders(node));
   }
   if (q.view === "children") {
     c.set("op", "getChildren2");
     const { node, children } = await getChildren(ctx, path);
-    return c.json({ path, children: children.sort(), stat: statJson(statOf(node)) });
+    return c.json({ path, children: children.sort(), stat: statJson(statOf(node)) }, 200, kindHeaders(node));
   }
   c.set("op", "getData");
   const node = await getData(ctx, path);
   const stat = statJson(statOf(node));
   if (wantsOctets(c)) {
-    return c.body(node.data as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/octet-stream", "ZK-Stat": JSON.stringify(stat) });
+    return c.body(node.data as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/octet-stream", "ZK-Stat": JSON.stringify(stat), ...kindHeaders(node) });
   }
-  return c.json({ path, data: encodeData(node.data, encoding, path), stat });
+  return c.json({ path, data: encodeData(node.data, encoding, path), stat }, 200, kindHeaders(node));
 }
 
 async function create(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
