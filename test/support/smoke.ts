@@ -68,8 +68,13 @@ export async function znodeBasics(call: SmokeCall, root: string): Promise<void> 
   expect(event.body).toEqual({ type: "NodeDataChanged", path: `${root}/b`, zxid: changed.body.stat.mzxid });
 }
 
-/** A session: pings keep it, its ephemeral lives while it does and goes when it expires. */
+/** Sessions: pings keep one, its ephemeral lives while it does and goes when it expires or is closed. */
 export async function sessionLifecycle(call: SmokeCall, root: string): Promise<void> {
+  const closing = (await call("POST", "/v1/sessions", { json: { timeoutMs: 2000 } })).body.id as string;
+  expect((await call("POST", `/v1/znodes${root}-closed`, { json: { mode: "ephemeral" }, headers: { "zk-session": closing } })).status).toBe(201);
+  expect((await call("DELETE", `/v1/sessions/${closing}`)).status).toBe(204);
+  expect((await call("GET", `/v1/znodes${root}-closed?view=stat`)).status).toBe(404);
+
   const opened = await call("POST", "/v1/sessions", { json: { timeoutMs: 2000 } });
   expect(opened.status).toBe(201);
   const id: string = opened.body.id;
