@@ -1,5 +1,6 @@
 // The service against a secured etcd, through both transports: TLS with
-// client certificates, and authentication whose tokens expire (--auth-token-ttl)
+// client certificates; and, over TLS without them (as a Worker would reach a
+// publicly trusted etcd), authentication whose tokens expire (--auth-token-ttl)
 // with a user whose role covers nothing but the service's own prefix. A
 // refused password or certificate must be a 503 with Retry-After and one clear
 // log line, and the service must recover once etcd accepts it; the Node server
@@ -10,7 +11,7 @@ import { Ctx } from "../../lib/context.js";
 import { prefixEnd, type Etcd } from "../../lib/etcd/types.js";
 import { runMaintenance } from "../../lib/maintenance.js";
 import { makeCertificates, tlsFetch, type TestCertificates } from "../support/certificates.js";
-import { addPrefixUser, enableAuth, startEtcd, type EtcdServer } from "../support/etcd-server.js";
+import { addPrefixUser, enableAuth, startEtcd, tokensExpired, type EtcdServer } from "../support/etcd-server.js";
 import { freePort, spawnTracked } from "../support/process.js";
 import { etcdClient, service, TRANSPORTS, type EtcdClientExtras, type Transport } from "../support/service.js";
 import { sessionLifecycle, until, znodeBasics } from "../support/smoke.js";
@@ -28,7 +29,7 @@ const clients: Etcd[] = [];
 
 beforeAll(async () => {
   [certs, rogue] = await Promise.all([makeCertificates(), makeCertificates()]);
-  [tlsEtcd, authEtcd] = await Promise.all([startEtcd({ tls: certs }), startEtcd({ authTokenTtlSeconds: 2 })]);
+  [tlsEtcd, authEtcd] = await Promise.all([startEtcd({ tls: certs }), startEtcd({ tls: certs, clientCertAuth: false, authTokenTtlSeconds: 2 })]);
   await enableAuth(authEtcd, ROOT_PASSWORD);
 }, 60_000);
 
@@ -44,7 +45,7 @@ function client(transport: Transport, server: EtcdServer, extras: EtcdClientExtr
   return etcd;
 }
 
-/** The client settings for the TLS etcd: the gRPC transport takes PEM bytes; the gateway a fetch that presents them. */
+/** The client settings for a TLS etcd: the gRPC transport takes PEM bytes; the gateway a fetch that trusts and presents them. */
 function tlsExtras(transport: Transport, tls: { ca: string; cert?: string; key?: string }): EtcdClientExtras {
   const enc = (s?: string) => (s === undefined ? undefined : new TextEncoder().encode(s));
   return transport === "grpc" ? { tls: { ca: enc(tls.ca), cert: enc(tls.cert), key: enc(tls.key) } } : { fetch: tlsFetch(tls) };
@@ -59,40 +60,6 @@ async function restrictedUser(): Promise<{ prefix: string; user: string; passwor
   const password = `pw-${n}`;
   await addPrefixUser(authEtcd, ROOT, user, password, prefix);
   return { prefix, user, password };
-}
-
-/** The etcd gateway's own answer to an auth token: whether etcd still takes it. */
-async function tokenValid(token: string): Promise<boolean> {
-  const res = await fetch(`${authEtcd.endpoint}/v3/kv/range`, {
-    method: "POST",
-    headers: { authorization: token },
-    body: JSON.stringify({ key: Buffer.from("probe").toString("base64") }),
-  });
-  const text = await res.text();
-  if (text.includes("invalid auth token")) return false;
-  // Valid, so etcd judged the permission: this user may not read "probe".
-  expect(text).toContain("permission denied");
-  return true;
-}
-
-async function authenticate(user: string, password: string): Promise<string> {
-  const res = await fetch(`${authEtcd.endpoint}/v3/auth/authenticate`, { method: "POST", body: JSON.stringify({ name: user, password }) });
-  return ((await res.json()) as { token: string }).token;
-}
-
-/**
- * Waits until every token of `user` that was last used before now has
- * expired. A token is refreshed by each use, so each probe is a token made
- * after the client's last call and checked once: when one has expired, so has
- * every older idle one.
- */
-async function tokensExpired(user: string, password: string): Promise<void> {
-  for (let probes = 0; ; probes++) {
-    expect(probes, "a probe token never expired: is --auth-token-ttl honoured?").toBeLessThan(20);
-    const probe = await authenticate(user, password);
-    await new Promise((r) => setTimeout(r, 2500));
-    if (!(await tokenValid(probe))) return;
-  }
 }
 
 describe.each(TRANSPORTS)("TLS with client certificates, %s transport", (transport) => {
@@ -131,8 +98,9 @@ describe.each(TRANSPORTS)("authentication, %s transport", (transport) => {
   test("a user limited to the prefix runs every kind of request, the scheduled job and the admin routes", async () => {
     const { prefix, user, password } = await restrictedUser();
     const lines: string[] = [];
-    const etcd = client(transport, authEtcd, { auth: { user, password }, log: (line) => lines.push(line) });
+    const etcd = client(transport, authEtcd, { ...tlsExtras(transport, { ca: certs.ca }), auth: { user, password }, log: (line) => lines.push(line) });
     const svc = service(etcd, { ...VARS, ZK_PREFIX: prefix });
+    expect(authEtcd.endpoint).toMatch(/^https:/);
     await znodeBasics(svc.call, "/auth");
     await sessionLifecycle(svc.call, "/auth-session");
     // A container that had a child: the scheduled clean-up's to delete.
@@ -155,17 +123,18 @@ describe.each(TRANSPORTS)("authentication, %s transport", (transport) => {
   test("expired tokens are renewed: a watch, a keepalive and a request each first after expiry", async () => {
     const { prefix, user, password } = await restrictedUser();
     let authentications = 0;
+    const trusting = tlsFetch({ ca: certs.ca });
     const counting: typeof fetch = (input, init) => {
       if (String(input).endsWith("/v3/auth/authenticate")) authentications++;
-      return fetch(input, init);
+      return trusting(input, init);
     };
-    const etcd = client(transport, authEtcd, { auth: { user, password }, fetch: counting });
+    const etcd = client(transport, authEtcd, { ...tlsExtras(transport, { ca: certs.ca }), auth: { user, password }, fetch: counting });
     const svc = service(etcd, { ...VARS, ZK_PREFIX: prefix });
     await svc.call("POST", "/v1/znodes/w", { json: { data: "" } });
     const lease = await etcd.leaseGrant(60);
     const from = (await svc.call("GET", "/v1/znodes/w")).zxid;
 
-    await tokensExpired(user, password);
+    await tokensExpired(authEtcd, user, password);
     // A watch stream from a past revision of the prefix has events at once.
     const abort = new AbortController();
     const stream = etcd.watch([{ key: prefix, rangeEnd: prefixEnd(prefix) }], 1n, abort.signal)[Symbol.asyncIterator]();
@@ -175,10 +144,10 @@ describe.each(TRANSPORTS)("authentication, %s transport", (transport) => {
     expect(first.done).toBe(false);
     expect(first.value!.length).toBeGreaterThan(0);
 
-    await tokensExpired(user, password);
+    await tokensExpired(authEtcd, user, password);
     expect(await etcd.leaseKeepAlive(lease)).toEqual({ ttlSeconds: 60 });
 
-    await tokensExpired(user, password);
+    await tokensExpired(authEtcd, user, password);
     const set = await svc.call("PUT", "/v1/znodes/w", { json: { data: Buffer.from("x").toString("base64") } });
     expect(set.status).toBe(200);
     const event = await svc.call("GET", `/v1/watch/w?type=data&zxid=${from}&timeoutMs=20000`);
@@ -193,7 +162,7 @@ describe.each(TRANSPORTS)("authentication, %s transport", (transport) => {
     const n = ++users;
     const [prefix, user, password] = [`zk-${process.pid}-${n}/`, `late${n}`, `pw-${n}`];
     const lines: string[] = [];
-    const etcd = client(transport, authEtcd, { auth: { user, password }, log: (line) => lines.push(line) });
+    const etcd = client(transport, authEtcd, { ...tlsExtras(transport, { ca: certs.ca }), auth: { user, password }, log: (line) => lines.push(line) });
     const svc = service(etcd, { ...VARS, ZK_PREFIX: prefix });
     for (const [method, path] of [["GET", "/healthz"], ["POST", "/v1/znodes/a"], ["GET", "/healthz"]] as const) {
       const res = await svc.call(method, path);
@@ -251,7 +220,8 @@ describe("the Node server", () => {
   test("with a wrong password it keeps running, answers 503, logs why once, and recovers when the user exists", async () => {
     const n = ++users;
     const [prefix, user, password] = [`node-auth-${process.pid}/`, `node${n}`, `pw-${n}`];
-    const { base, proc } = await nodeServer({ ETCD_ENDPOINTS: authEtcd.endpoint, ETCD_USER: user, ETCD_PASSWORD: password, ZK_PREFIX: prefix });
+    // Server TLS only: the CA file alone.
+    const { base, proc } = await nodeServer({ ETCD_ENDPOINTS: authEtcd.endpoint, ETCD_CA_FILE: certs.caFile, ETCD_USER: user, ETCD_PASSWORD: password, ZK_PREFIX: prefix });
     try {
       for (const path of ["/healthz", "/v1/znodes/", "/healthz"]) {
         const res = await fetch(`${base}${path}`);

@@ -64,8 +64,10 @@ interface MemberSpec {
   clusterToken: string;
   /** etcd's --max-txn-ops; the tests' default allows large multis (README). */
   maxTxnOps: number;
-  /** Client URLs over TLS with these certificates, and client certificates required. */
+  /** Client URLs over TLS with these certificates. */
   tls?: TestCertificates;
+  /** With tls: require client certificates (--client-cert-auth). */
+  clientCertAuth?: boolean;
   extraArgs?: string[];
 }
 
@@ -104,7 +106,12 @@ class Member {
       `--max-txn-ops=${s.maxTxnOps}`,
       "--log-outputs=stderr",
       ...(s.tls
-        ? [`--cert-file=${s.tls.serverCertFile}`, `--key-file=${s.tls.serverKeyFile}`, `--trusted-ca-file=${s.tls.caFile}`, "--client-cert-auth"]
+        ? [
+            `--cert-file=${s.tls.serverCertFile}`,
+            `--key-file=${s.tls.serverKeyFile}`,
+            // etcd asks for client certificates whenever it has a CA to check them with.
+            ...(s.clientCertAuth ? [`--trusted-ca-file=${s.tls.caFile}`, "--client-cert-auth"] : []),
+          ]
         : []),
       ...(s.extraArgs ?? []),
     ];
@@ -143,7 +150,7 @@ class Member {
 }
 
 /** Starts n members as one cluster under `root`, retrying on fresh ports after a port race. */
-async function startMembers(root: string, n: number, maxTxnOps = 10_000, extra: Pick<MemberSpec, "tls" | "extraArgs"> = {}): Promise<Member[]> {
+async function startMembers(root: string, n: number, maxTxnOps = 10_000, extra: Pick<MemberSpec, "tls" | "clientCertAuth" | "extraArgs"> = {}): Promise<Member[]> {
   let lastError: unknown;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
     const token = `zk-etcd-${process.pid}-${Date.now()}-${attempt}`;
@@ -170,8 +177,10 @@ async function startMembers(root: string, n: number, maxTxnOps = 10_000, extra: 
 
 export interface StartEtcdOptions {
   maxTxnOps?: number;
-  /** Serve clients over TLS with these certificates, and require a client certificate (--client-cert-auth). */
+  /** Serve clients over TLS with these certificates. */
   tls?: TestCertificates;
+  /** With tls: require a client certificate (--client-cert-auth). Default true. */
+  clientCertAuth?: boolean;
   /** --auth-token-ttl: how long an idle auth token (the default "simple" kind) lives. */
   authTokenTtlSeconds?: number;
 }
@@ -181,7 +190,7 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdServer
   const root = await mkdtemp(path.join(os.tmpdir(), "etcd-test-"));
   const extraArgs = opts.authTokenTtlSeconds === undefined ? [] : [`--auth-token-ttl=${opts.authTokenTtlSeconds}`];
   try {
-    const [member] = (await startMembers(root, 1, opts.maxTxnOps, { tls: opts.tls, extraArgs })) as [Member];
+    const [member] = (await startMembers(root, 1, opts.maxTxnOps, { tls: opts.tls, clientCertAuth: opts.clientCertAuth ?? true, extraArgs })) as [Member];
     let stopped: Promise<void> | undefined;
     return {
       endpoint: member.endpoint,
@@ -264,4 +273,28 @@ export async function addPrefixUser(server: EtcdServer, root: string, user: stri
   await etcdctl(server, ["role", "grant-permission", user, "readwrite", "--prefix=true", prefix], root);
   await etcdctl(server, ["user", "add", `${user}:${password}`], root);
   await etcdctl(server, ["user", "grant-role", user, user], root);
+}
+
+/** A fetch that reaches `server`: trusting its test CA and presenting the client certificate when it has TLS. */
+export function fetchFor(server: EtcdServer): typeof fetch {
+  const { tls } = server;
+  return tls ? tlsFetch({ ca: tls.ca, cert: tls.clientCert, key: tls.clientKey }) : fetch;
+}
+
+/**
+ * Waits until every auth token of `user` last used before this call has
+ * expired (--auth-token-ttl). etcd renews a token each time it is used, so
+ * each probe is a token made after the client's last call and checked only
+ * once: when one has expired, so has every older idle one.
+ */
+export async function tokensExpired(server: EtcdServer, user: string, password: string): Promise<void> {
+  const post = (path: string, body: unknown, token?: string) =>
+    fetchFor(server)(`${server.endpoint}${path}`, { method: "POST", headers: token ? { authorization: token } : {}, body: JSON.stringify(body) }).then((r) => r.text());
+  for (let probes = 0; probes < 20; probes++) {
+    const { token } = JSON.parse(await post("/v3/auth/authenticate", { name: user, password })) as { token: string };
+    await new Promise((r) => setTimeout(r, 2500));
+    const answer = await post("/v3/kv/range", { key: Buffer.from(`probe-${probes}`).toString("base64") }, token);
+    if (answer.includes("invalid auth token")) return;
+  }
+  throw new Error(`no auth token of ${user} expired: does etcd run with --auth-token-ttl?`);
 }

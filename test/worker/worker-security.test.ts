@@ -1,17 +1,19 @@
-// The Worker build under workerd (Miniflare) against a secured etcd: with
-// etcd authentication (tokens that expire, a role limited to the prefix), and
-// over TLS with a client certificate presented through an ETCD_MTLS binding.
+// The Worker build under workerd (Miniflare) against a secured etcd: over
+// HTTPS with etcd authentication (tokens that expire, a role limited to the
+// prefix), and over TLS with a client certificate presented through an
+// ETCD_MTLS binding.
 //
-// What stands in for Cloudflare here: the binding is a workerd network service
-// whose TLS options carry the client certificate, which is what an
-// `[[mtls_certificates]]` binding is to a deployed Worker (a Fetcher that
-// presents the uploaded certificate). The test CA is trusted the same way,
-// where Cloudflare would trust a publicly issued server certificate.
+// What stands in for Cloudflare here: the Worker's own fetch goes out through a
+// workerd network service that trusts the test CA, where Cloudflare would
+// trust a publicly issued server certificate; the binding is such a network
+// service whose TLS options also carry the client certificate, which is what
+// an `[[mtls_certificates]]` binding is to a deployed Worker (a Fetcher that
+// presents the uploaded certificate).
 import { Miniflare } from "miniflare";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeCertificates, type TestCertificates } from "../support/certificates.js";
-import { addPrefixUser, enableAuth, startEtcd, type EtcdServer } from "../support/etcd-server.js";
+import { addPrefixUser, enableAuth, startEtcd, tokensExpired, type EtcdServer } from "../support/etcd-server.js";
 import { sessionLifecycle, until, znodeBasics, type SmokeCall } from "../support/smoke.js";
 import { bundleWorker, COMPATIBILITY_DATE } from "../support/worker.js";
 
@@ -26,7 +28,7 @@ const workers: Miniflare[] = [];
 
 beforeAll(async () => {
   certs = await makeCertificates();
-  [tlsEtcd, authEtcd, script] = await Promise.all([startEtcd({ tls: certs }), startEtcd({ authTokenTtlSeconds: 2 }), bundleWorker()]);
+  [tlsEtcd, authEtcd, script] = await Promise.all([startEtcd({ tls: certs }), startEtcd({ tls: certs, clientCertAuth: false, authTokenTtlSeconds: 2 }), bundleWorker()]);
   await enableAuth(authEtcd, ROOT_PASSWORD);
 }, 60_000);
 
@@ -37,6 +39,17 @@ afterAll(async () => {
 });
 
 type Options = ConstructorParameters<typeof Miniflare>[0];
+
+/** A workerd network service to loopback that trusts the test CA, presenting the client certificate or not. */
+const network = (withClientCertificate: boolean) => ({
+  network: {
+    allow: ["127.0.0.1/32"],
+    tlsOptions: {
+      trustedCertificates: [certs.ca],
+      ...(withClientCertificate ? { keypair: { privateKey: certs.clientKey, certificateChain: certs.clientCert } } : {}),
+    },
+  },
+});
 
 function worker(bindings: Record<string, string>, extra: Partial<Options> = {}): Miniflare {
   const mf = new Miniflare({
@@ -72,34 +85,22 @@ function caller(mf: Miniflare): SmokeCall {
   };
 }
 
-/** Waits until an auth token made now has expired, so every older idle one has too (see etcd-security.test.ts). */
-async function tokensExpired(user: string, password: string): Promise<void> {
-  for (let probes = 0; ; probes++) {
-    expect(probes, "a probe token never expired").toBeLessThan(20);
-    const auth = await fetch(`${authEtcd.endpoint}/v3/auth/authenticate`, { method: "POST", body: JSON.stringify({ name: user, password }) });
-    const { token } = (await auth.json()) as { token: string };
-    await new Promise((r) => setTimeout(r, 2500));
-    const res = await fetch(`${authEtcd.endpoint}/v3/kv/range`, { method: "POST", headers: { authorization: token }, body: JSON.stringify({ key: "eA==" }) });
-    if ((await res.text()).includes("invalid auth token")) return;
-  }
-}
-
-describe("Worker with etcd authentication", () => {
+describe("Worker with etcd authentication, over HTTPS", () => {
   test("a user limited to the prefix works across token expiry", async () => {
     const [prefix, user, password] = [`wk-${process.pid}-a/`, "worker-a", "pw-a"];
     await addPrefixUser(authEtcd, ROOT, user, password, prefix);
-    const call = caller(worker({ ETCD_ENDPOINTS: authEtcd.endpoint, ETCD_USER: user, ETCD_PASSWORD: password, ZK_PREFIX: prefix }));
+    const call = caller(worker({ ETCD_ENDPOINTS: authEtcd.endpoint, ETCD_USER: user, ETCD_PASSWORD: password, ZK_PREFIX: prefix }, { outboundService: network(false) } as Partial<Options>));
     await znodeBasics(call, "/one");
-    await tokensExpired(user, password);
+    await tokensExpired(authEtcd, user, password);
     await znodeBasics(call, "/two");
-    await tokensExpired(user, password);
+    await tokensExpired(authEtcd, user, password);
     await sessionLifecycle(call, "/three");
     expect((await call("GET", "/healthz")).status).toBe(200);
   }, 90_000);
 
   test("an unknown user is 503 with Retry-After, then works once etcd knows it", async () => {
     const [prefix, user, password] = [`wk-${process.pid}-b/`, "worker-b", "pw-b"];
-    const call = caller(worker({ ETCD_ENDPOINTS: authEtcd.endpoint, ETCD_USER: user, ETCD_PASSWORD: password, ZK_PREFIX: prefix }));
+    const call = caller(worker({ ETCD_ENDPOINTS: authEtcd.endpoint, ETCD_USER: user, ETCD_PASSWORD: password, ZK_PREFIX: prefix }, { outboundService: network(false) } as Partial<Options>));
     for (const path of ["/healthz", "/v1/znodes/x"]) {
       const res = (await call("GET", path)) as Awaited<ReturnType<SmokeCall>> & { retryAfter: string | null };
       expect(res.status).toBe(503);
@@ -113,16 +114,6 @@ describe("Worker with etcd authentication", () => {
 });
 
 describe("Worker with etcd over TLS and client certificates", () => {
-  const network = (withClientCertificate: boolean) => ({
-    network: {
-      allow: ["127.0.0.1/32"],
-      tlsOptions: {
-        trustedCertificates: [certs.ca],
-        ...(withClientCertificate ? { keypair: { privateKey: certs.clientKey, certificateChain: certs.clientCert } } : {}),
-      },
-    },
-  });
-
   test("through the ETCD_MTLS binding the service works", async () => {
     const call = caller(worker({ ETCD_ENDPOINTS: tlsEtcd.endpoint, ZK_PREFIX: "tls/" }, { serviceBindings: { ETCD_MTLS: network(true) } } as Partial<Options>));
     expect(tlsEtcd.endpoint).toMatch(/^https:/);
