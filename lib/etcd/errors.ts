@@ -86,5 +86,6 @@ export function classifyEtcdError(message: string, serverFault: boolean): Error 
 
 /** etcd refused an auth token that has expired (--auth-token-ttl): fetch a new one. Takes an error or a watch's cancel reason. */
 export function isInvalidAuthToken(e: unknown): boolean {
-  return (e instanceof Error || typeof e === "string") && (typeof e === "string" ? e : e.message).includes(INVALID_AUTH_TOKEN);
+  const message = typeof e === "string" ? e : e instanceof Error ? e.message : "";
+  return message.includes(INVALID_AUTH_TOKEN);
 }
