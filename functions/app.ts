@@ -78,7 +78,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.use("*", async (c, next) => {
     c.set("op", "other");
     const config = deps.config(c);
-    const etcd = counting(deps.etcd(config));
+    const etcd = counting(deps.etcd(config, c));
     c.set("config", config);
     c.set("etcd", etcd);
     c.set("ids", await identities(c, deps, config.allowAnonymous, config.apiCredentials));

@@ -6,8 +6,16 @@ import type { Ctx } from "../lib/context.js";
 import type { Etcd } from "../lib/etcd/types.js";
 import type { Identity } from "../lib/model.js";
 
+/** A Worker binding that fetches, such as an mTLS certificate binding (it presents its client certificate). */
+export interface Fetcher {
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+}
+
+/** The Worker's bindings: the variables, and optionally `[[mtls_certificates]] binding = "ETCD_MTLS"` to reach etcd with. */
+export type Bindings = ConfigVars & { ETCD_MTLS?: Fetcher };
+
 export interface AppEnv {
-  Bindings: ConfigVars;
+  Bindings: Bindings;
   Variables: {
     config: Config;
     /** This request's etcd client, counting its round trips. */
@@ -30,7 +38,7 @@ export interface AppEnv {
 export interface Deps {
   config(c: Context<AppEnv>): Config;
   /** The etcd client for a configuration: the Node server keeps one, the Worker makes one per request. */
-  etcd(config: Config): Etcd;
+  etcd(config: Config, c: Context<AppEnv>): Etcd;
   /** The caller's address: ZooKeeper gives every connection an ("ip", address) identity. */
   clientIp(c: Context<AppEnv>): string | undefined;
 }

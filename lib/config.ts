@@ -6,6 +6,10 @@ export interface Config {
   etcdEndpoints: string[];
   etcdUser?: string;
   etcdPassword?: string;
+  /** Node server: PEM files for https:// endpoints (the CA to trust; a client certificate and key). */
+  etcdCaFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
   /** etcd's --max-txn-ops: larger reads are split, larger writes refused (413). */
   etcdMaxTxnOps: number;
   /** Shared read txns on their way to etcd at once (lib/etcd/coalesce.ts); 0: every read alone. The Worker never shares. */
@@ -35,6 +39,9 @@ export type ConfigVars = Partial<Record<
   | "ETCD_ENDPOINTS"
   | "ETCD_USER"
   | "ETCD_PASSWORD"
+  | "ETCD_CA_FILE"
+  | "ETCD_CERT_FILE"
+  | "ETCD_KEY_FILE"
   | "ETCD_MAX_TXN_OPS"
   | "ETCD_READS_IN_FLIGHT"
   | "ZK_PREFIX"
@@ -65,6 +72,9 @@ export function configFrom(vars: ConfigVars): Config {
     etcdEndpoints: (vars.ETCD_ENDPOINTS ?? "http://127.0.0.1:2379").split(",").map((e) => e.trim()).filter(Boolean),
     etcdUser: vars.ETCD_USER || undefined,
     etcdPassword: vars.ETCD_PASSWORD || undefined,
+    etcdCaFile: vars.ETCD_CA_FILE || undefined,
+    etcdCertFile: vars.ETCD_CERT_FILE || undefined,
+    etcdKeyFile: vars.ETCD_KEY_FILE || undefined,
     etcdMaxTxnOps: int(vars, "ETCD_MAX_TXN_OPS", 128),
     etcdReadsInFlight: int(vars, "ETCD_READS_IN_FLIGHT", 1),
     prefix: vars.ZK_PREFIX ?? "zk/",

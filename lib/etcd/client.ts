@@ -5,7 +5,7 @@
 // two transports cannot drift apart.
 import type { Etcd, EtcdEvent, RoundTripKind, TxnRequest, TxnResponse } from "./types.js";
 import { coalescer, readOnly } from "./coalesce.js";
-import { EtcdLeaseNotFoundError } from "./errors.js";
+import { EtcdLeaseNotFoundError, EtcdUnavailableError } from "./errors.js";
 import { createFailover, failoverWatch } from "./failover.js";
 import { sharedNextChange } from "./shared-watch.js";
 import { eventsOf, fromWireTxn, int64, toWireTxn, toWireWatchCreate, txnWrites, type BytesCodec, type Unary, type UnaryMethod, type WireWatchCreate, type WireWatchResponse } from "./wire.js";
@@ -33,14 +33,46 @@ export interface EtcdOptions {
   readsInFlight?: number;
   /** Whether nextChange calls on the same keys share one etcd watch (shared-watch.ts). Default true. */
   shareWatches?: boolean;
+  /** Where the line saying etcd became unavailable (and why), or available again, goes. Default console.error. */
+  log?: (line: string) => void;
+}
+
+/**
+ * One line when calls start failing with etcd unavailable (wrong credentials,
+ * a refused certificate, no endpoint answering) and one when they succeed
+ * again: an operator sees why the service answers 503, not a line per request.
+ */
+function availabilityLog(log: (line: string) => void) {
+  // The name of the error class while failing: a change of reason is logged too.
+  let failing: string | undefined;
+  return {
+    ok() {
+      if (failing === undefined) return;
+      failing = undefined;
+      log("etcd: calls succeed again");
+    },
+    failed(e: unknown) {
+      if (!(e instanceof EtcdUnavailableError) || failing === e.name) return;
+      failing = e.name;
+      log(`etcd: unavailable, requests answer 503 until this is resolved: ${e.message}`);
+    },
+  };
 }
 
 export function createEtcd<B>(carrier: Carrier<B>, opts: EtcdOptions = {}): Etcd {
   const run = createFailover(carrier.endpoints);
   const counts: Record<RoundTripKind, number> = { txn: 0, leaseGrant: 0, leaseKeepAlive: 0, leaseRevoke: 0, leaseTimeToLive: 0, compact: 0, watch: 0 };
-  const call = <M extends UnaryMethod>(method: M, req: Unary<B>[M]["req"], idempotent: boolean): Promise<Unary<B>[M]["res"]> => {
+  const availability = availabilityLog(opts.log ?? ((line) => console.error(line)));
+  const call = async <M extends UnaryMethod>(method: M, req: Unary<B>[M]["req"], idempotent: boolean): Promise<Unary<B>[M]["res"]> => {
     counts[method]++;
-    return run((i) => carrier.unary(i, method, req, idempotent), idempotent);
+    try {
+      const res = await run((i) => carrier.unary(i, method, req, idempotent), idempotent);
+      availability.ok();
+      return res;
+    } catch (e) {
+      availability.failed(e);
+      throw e;
+    }
   };
 
   async function* watchAt(i: number, creates: WireWatchCreate<B>[], signal: AbortSignal): AsyncGenerator<EtcdEvent[]> {

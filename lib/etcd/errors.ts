@@ -7,6 +7,16 @@ export class EtcdUnavailableError extends Error {
   override name = "EtcdUnavailableError";
 }
 
+/**
+ * etcd refused the service's identity: a wrong user or password, a user or
+ * role that lacks the prefix, credentials missing while etcd requires them.
+ * Unavailable until an operator fixes it (so 503, and no crash), but no use
+ * trying another endpoint: they share one user database.
+ */
+export class EtcdAuthError extends EtcdUnavailableError {
+  override name = "EtcdAuthError";
+}
+
 /** The request exceeds a limit of the etcd cluster (--max-txn-ops, --max-request-bytes). */
 export class EtcdLimitError extends Error {
   override name = "EtcdLimitError";
@@ -40,6 +50,15 @@ export class EndpointFailure extends Error {
 const LEASE_NOT_FOUND = "etcdserver: requested lease not found";
 const INVALID_AUTH_TOKEN = "etcdserver: invalid auth token";
 export const COMPACTED = "mvcc: required revision has been compacted";
+// The credentials (ETCD_USER, ETCD_PASSWORD) or the role's permissions.
+const AUTH_REFUSED = [
+  "etcdserver: authentication failed",
+  "etcdserver: user name is empty",
+  "etcdserver: user name not found",
+  "etcdserver: permission denied",
+  "etcdserver: authentication is not enabled",
+  INVALID_AUTH_TOKEN,
+];
 // Limits of the cluster's configuration: refused before anything was applied.
 const LIMITS = ["etcdserver: too many operations in txn request", "etcdserver: request is too large"];
 // Refused before the request was proposed to raft, so it did not happen.
@@ -57,12 +76,16 @@ export function classifyEtcdError(message: string, serverFault: boolean): Error 
   if (message.includes(COMPACTED)) return new EtcdCompactedError(message);
   if (message.includes(LEASE_NOT_FOUND)) return new EtcdLeaseNotFoundError(message);
   if (LIMITS.some((m) => message.includes(m))) return new EtcdLimitError(message);
+  if (AUTH_REFUSED.some((m) => message.includes(m))) {
+    return new EtcdAuthError(`etcd refused the service's credentials (ETCD_USER, ETCD_PASSWORD, the user's role): ${message}`);
+  }
   if (REFUSED.some((m) => message.includes(m))) return new EndpointFailure(message, false);
   if (serverFault || UNKNOWN_OUTCOME.some((m) => message.includes(m))) return new EndpointFailure(message, true);
   return undefined;
 }
 
-/** etcd refused an auth token that has expired (--auth-token-ttl): fetch a new one. */
+/** etcd refused an auth token that has expired (--auth-token-ttl): fetch a new one. Takes an error or a watch's cancel reason. */
 export function isInvalidAuthToken(e: unknown): boolean {
-  return e instanceof Error && e.message.includes(INVALID_AUTH_TOKEN);
+  const message = typeof e === "string" ? e : e instanceof Error ? e.message : "";
+  return message.includes(INVALID_AUTH_TOKEN);
 }

@@ -5,7 +5,7 @@
 // connection-pool workaround.
 import { fromBase64, toBase64 } from "../base64.js";
 import { createEtcd, type Carrier, type EtcdOptions } from "./client.js";
-import { classifyEtcdError, EndpointFailure, isInvalidAuthToken } from "./errors.js";
+import { classifyEtcdError, EndpointFailure, EtcdUnavailableError, isInvalidAuthToken } from "./errors.js";
 import type { Etcd } from "./types.js";
 import type { BytesCodec, UnaryMethod, WireWatchResponse } from "./wire.js";
 
@@ -44,6 +44,9 @@ const workersRuntime = typeof navigator !== "undefined" && navigator.userAgent =
 // workerd reports every network failure as "Network connection lost.", so a write
 // whose attempt failed there is only known not to have been sent when a probe came first.
 const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+// TLS refused (an untrusted or misnamed certificate, a client certificate
+// missing or refused): etcd reads no request before its handshake succeeds.
+const TLS_REFUSED = /^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_)/;
 
 export interface GatewayEtcdOptions extends EtcdOptions {
   /** Base URLs such as http://127.0.0.1:2379. */
@@ -71,12 +74,15 @@ function gatewayCarrier(opts: GatewayEtcdOptions): Carrier<string> {
 
   function networkFailure(i: number, e: unknown): EndpointFailure {
     answered[i] = false;
-    const err = e as { name?: string; message?: string; cause?: { code?: string } };
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
     if (err.name === "TimeoutError" || err.name === "AbortError") {
       return new EndpointFailure(`${endpoints[i]}: no answer within ${timeoutMs} ms`, true);
     }
     const code = err.cause?.code ?? "";
-    return new EndpointFailure(`${endpoints[i]}: ${err.message ?? String(e)}${code ? ` (${code})` : ""}`, !NOT_CONNECTED.has(code));
+    const notSent = NOT_CONNECTED.has(code) || TLS_REFUSED.test(code);
+    // Node's "fetch failed" says nothing by itself; its cause says what (a certificate error among them).
+    const cause = err.cause?.message ? `: ${err.cause.message}` : "";
+    return new EndpointFailure(`${endpoints[i]}: ${err.message ?? String(e)}${cause}${code ? ` (${code})` : ""}`, !notSent);
   }
 
   /** GET /version: cheap (no raft, no auth), so it serves as a probe and as a sacrificial request. */
@@ -157,7 +163,7 @@ function gatewayCarrier(opts: GatewayEtcdOptions): Carrier<string> {
     try {
       return await token(i);
     } catch (e) {
-      throw e instanceof EndpointFailure ? e : new EndpointFailure(`${endpoints[i]}: authentication failed: ${(e as Error).message}`, false);
+      throw e instanceof EndpointFailure || e instanceof EtcdUnavailableError ? e : new EndpointFailure(`${endpoints[i]}: authentication failed: ${(e as Error).message}`, false);
     }
   }
 
@@ -235,7 +241,10 @@ function gatewayCarrier(opts: GatewayEtcdOptions): Carrier<string> {
             } catch (e) {
               refreshOnBadToken(i)(e);
             }
-            yield (message.result ?? {}) as WireWatchResponse;
+            const result = (message.result ?? {}) as WireWatchResponse;
+            // etcd cancels a watch created with an expired token; the retry gets a new one.
+            if (result.canceled && isInvalidAuthToken(result.cancel_reason ?? "")) tokens[i] = undefined;
+            yield result;
           }
         }
       } finally {

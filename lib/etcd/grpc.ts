@@ -12,7 +12,7 @@ import {
   type IOptions,
 } from "etcd3";
 import { createEtcd, type Carrier, type EtcdOptions } from "./client.js";
-import { classifyEtcdError, EndpointFailure, EtcdCompactedError } from "./errors.js";
+import { classifyEtcdError, EndpointFailure, EtcdCompactedError, isInvalidAuthToken } from "./errors.js";
 import type { Etcd } from "./types.js";
 import type { BytesCodec, Unary, UnaryMethod, WireWatchResponse } from "./wire.js";
 
@@ -22,6 +22,11 @@ export interface GrpcEtcdOptions extends EtcdOptions {
   /** Deadline of each call, streams included. Default 5000. */
   timeoutMs?: number;
   auth?: { user: string; password: string };
+  /**
+   * For https:// endpoints: PEM bytes of the CA to trust (else the system's),
+   * and of a client certificate and its key (etcd's --client-cert-auth).
+   */
+  tls?: { ca?: Uint8Array; cert?: Uint8Array; key?: Uint8Array };
 }
 
 type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
@@ -69,13 +74,34 @@ export function createGrpcEtcd(opts: GrpcEtcdOptions): Etcd {
   return createEtcd(grpcCarrier(opts), opts);
 }
 
+/** etcd3's options for TLS; without any, it still uses TLS (system CAs) for https:// hosts. */
+function credentialsOf(tls: GrpcEtcdOptions["tls"]): IOptions["credentials"] {
+  if (!tls || (!tls.ca && !tls.cert && !tls.key)) return undefined;
+  const buffer = (b?: Uint8Array) => (b ? Buffer.from(b) : undefined);
+  // grpc-js falls back to the system's CAs when rootCertificate is left out; etcd3's type insists on one.
+  return { rootCertificate: buffer(tls.ca)!, certChain: buffer(tls.cert), privateKey: buffer(tls.key) };
+}
+
+/**
+ * etcd3 renews an expired token for unary calls only; a watch created with one
+ * is canceled ("invalid auth token"), so the token is dropped and the watch's
+ * retry authenticates afresh. Reaches into etcd3
+ * 1.1.2's connection pool: it offers no public way.
+ */
+function dropToken(client: Etcd3): void {
+  (client as unknown as { pool?: { authenticator?: { invalidateMetadata?(): void } } }).pool?.authenticator?.invalidateMetadata?.();
+}
+
+
 function grpcCarrier(opts: GrpcEtcdOptions): Carrier<Buffer> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const deadline = () => ({ deadline: Date.now() + timeoutMs });
+  const credentials = credentialsOf(opts.tls);
   const clients = opts.endpoints.map(
     (host) =>
       new Etcd3({
         hosts: host,
+        credentials,
         auth: opts.auth && { username: opts.auth.user, password: opts.auth.password, callOptions: deadline },
         defaultCallOptions: deadline,
         faultHandling: { host: () => passThrough, global: passThrough },
@@ -99,6 +125,7 @@ function grpcCarrier(opts: GrpcEtcdOptions): Carrier<Buffer> {
     bytes: buffers,
 
     unary(i, method, req) {
+      // etcd (3.4) asks no token of a lease keepalive, the one unary call carried by a stream.
       return (CALLS[method] as Call<typeof method>)(clients[i]!, req).catch((e: unknown) => {
         throw failure(e, i);
       });
@@ -123,7 +150,11 @@ function grpcCarrier(opts: GrpcEtcdOptions): Carrier<Buffer> {
       try {
         for (const create of creates) stream.write(create);
         // grpc-js streams are Node Readables, so async-iterable.
-        yield* stream as unknown as AsyncIterable<WireWatchResponse>;
+        for await (const res of stream as unknown as AsyncIterable<WireWatchResponse>) {
+          // etcd cancels a watch created with an expired token; the retry gets a new one.
+          if (res.canceled && opts.auth && isInvalidAuthToken(res.cancel_reason ?? "")) dropToken(clients[i]!);
+          yield res;
+        }
         if (!signal.aborted) throw new EndpointFailure(`${opts.endpoints[i]}: the watch stream ended`, false);
       } catch (e) {
         if (signal.aborted) return;

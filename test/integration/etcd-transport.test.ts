@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createGatewayEtcd } from "../../lib/etcd/gateway.js";
 import { createGrpcEtcd } from "../../lib/etcd/grpc.js";
-import { EtcdCompactedError, EtcdUnavailableError } from "../../lib/etcd/errors.js";
+import { EtcdAuthError, EtcdCompactedError, EtcdUnavailableError } from "../../lib/etcd/errors.js";
 import {
   prefixEnd,
   type Etcd,
@@ -594,12 +594,12 @@ describe("with etcd auth enabled", () => {
       }
     });
 
-    test("a wrong password is an error, not unavailability", async () => {
+    test("a wrong password is unavailability until fixed (a 503, not a 500), with no failover", async () => {
       const etcd = create({ endpoints: [server.endpoint], auth: { user: root.user, password: "wrong" } });
       try {
         const err = await etcd.txn({ success: [{ range: { key: "/auth/k" } }] }).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(Error);
-        expect(err).not.toBeInstanceOf(EtcdUnavailableError);
+        expect(err).toBeInstanceOf(EtcdAuthError);
+        expect(err).toBeInstanceOf(EtcdUnavailableError);
         expect(String(err)).toMatch(/authentication failed/);
       } finally {
         await etcd.close();

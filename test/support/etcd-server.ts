@@ -6,14 +6,19 @@
 // before etcd binds it, so a start that fails with "address already in use"
 // is retried on new ports.
 
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
+import { tlsFetch, type TestCertificates } from "./certificates.js";
 import { freePort, freePorts, spawnTracked, type Tracked } from "./process.js";
 
 export interface EtcdServer {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT, or https:// when started with `tls`. */
   endpoint: string;
+  /** The certificates it was started with, if any. */
+  tls?: TestCertificates;
   clientPort: number;
   dataDir: string;
   /** The etcd process, while it runs (the bench reads its CPU time). */
@@ -59,9 +64,14 @@ interface MemberSpec {
   clusterToken: string;
   /** etcd's --max-txn-ops; the tests' default allows large multis (README). */
   maxTxnOps: number;
+  /** Client URLs over TLS with these certificates. */
+  tls?: TestCertificates;
+  /** With tls: require client certificates (--client-cert-auth). */
+  clientCertAuth?: boolean;
+  extraArgs?: string[];
 }
 
-const clientUrl = (spec: { clientPort: number }) => `http://127.0.0.1:${spec.clientPort}`;
+const clientUrl = (spec: { clientPort: number; tls?: TestCertificates }) => `${spec.tls ? "https" : "http"}://127.0.0.1:${spec.clientPort}`;
 const peerUrl = (spec: { peerPort: number }) => `http://127.0.0.1:${spec.peerPort}`;
 
 /** One etcd process; start() may be called again after stop() (same ports and data). */
@@ -95,6 +105,15 @@ class Member {
       "--log-level=warn",
       `--max-txn-ops=${s.maxTxnOps}`,
       "--log-outputs=stderr",
+      ...(s.tls
+        ? [
+            `--cert-file=${s.tls.serverCertFile}`,
+            `--key-file=${s.tls.serverKeyFile}`,
+            // etcd asks for client certificates whenever it has a CA to check them with.
+            ...(s.clientCertAuth ? [`--trusted-ca-file=${s.tls.caFile}`, "--client-cert-auth"] : []),
+          ]
+        : []),
+      ...(s.extraArgs ?? []),
     ];
     this.proc = spawnTracked(etcdBinary(), args);
   }
@@ -102,9 +121,11 @@ class Member {
   /** Resolves when /health says true; rejects if etcd exits or the timeout passes. */
   async ready(timeoutMs = STARTUP_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const { tls } = this.spec;
+    const get = tls ? tlsFetch({ ca: tls.ca, cert: tls.clientCert, key: tls.clientKey }) : fetch;
     while (Date.now() < deadline && this.running) {
       try {
-        const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+        const res = await get(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
         const body = (await res.json()) as { health?: string };
         if (body.health === "true") return;
       } catch {
@@ -129,7 +150,7 @@ class Member {
 }
 
 /** Starts n members as one cluster under `root`, retrying on fresh ports after a port race. */
-async function startMembers(root: string, n: number, maxTxnOps = 10_000): Promise<Member[]> {
+async function startMembers(root: string, n: number, maxTxnOps = 10_000, extra: Pick<MemberSpec, "tls" | "clientCertAuth" | "extraArgs"> = {}): Promise<Member[]> {
   let lastError: unknown;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
     const token = `zk-etcd-${process.pid}-${Date.now()}-${attempt}`;
@@ -137,7 +158,7 @@ async function startMembers(root: string, n: number, maxTxnOps = 10_000): Promis
     const specs = Array.from({ length: n }, (_, i) => {
       const name = `${path.basename(root)}-${i}`;
       const dataDir = path.join(root, `${name}-${attempt}`);
-      return { name, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]!, dataDir, clusterToken: token, maxTxnOps };
+      return { name, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]!, dataDir, clusterToken: token, maxTxnOps, ...extra };
     });
     const initialCluster = specs.map((s) => `${s.name}=${peerUrl(s)}`).join(",");
     const members = specs.map((s) => new Member({ ...s, initialCluster }));
@@ -154,14 +175,26 @@ async function startMembers(root: string, n: number, maxTxnOps = 10_000): Promis
   throw lastError;
 }
 
+export interface StartEtcdOptions {
+  maxTxnOps?: number;
+  /** Serve clients over TLS with these certificates. */
+  tls?: TestCertificates;
+  /** With tls: require a client certificate (--client-cert-auth). Default true. */
+  clientCertAuth?: boolean;
+  /** --auth-token-ttl: how long an idle auth token (the default "simple" kind) lives. */
+  authTokenTtlSeconds?: number;
+}
+
 /** Starts a single-member etcd on loopback. */
-export async function startEtcd(opts: { maxTxnOps?: number } = {}): Promise<EtcdServer> {
+export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdServer> {
   const root = await mkdtemp(path.join(os.tmpdir(), "etcd-test-"));
+  const extraArgs = opts.authTokenTtlSeconds === undefined ? [] : [`--auth-token-ttl=${opts.authTokenTtlSeconds}`];
   try {
-    const [member] = (await startMembers(root, 1, opts.maxTxnOps)) as [Member];
+    const [member] = (await startMembers(root, 1, opts.maxTxnOps, { tls: opts.tls, clientCertAuth: opts.clientCertAuth ?? true, extraArgs })) as [Member];
     let stopped: Promise<void> | undefined;
     return {
       endpoint: member.endpoint,
+      tls: opts.tls,
       clientPort: member.spec.clientPort,
       dataDir: member.spec.dataDir,
       pid: () => member.proc?.child.pid,
@@ -207,4 +240,61 @@ export async function startEtcdCluster(n = 3): Promise<EtcdCluster> {
     await rm(root, { recursive: true, force: true });
     throw e;
   }
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs Debian's etcdctl (etcd-client; $ETCDCTL_BIN overrides) against `server`, as `user` ("name:password") when given. */
+export async function etcdctl(server: EtcdServer, args: string[], user?: string): Promise<string> {
+  const tls = server.tls ? [`--cacert=${server.tls.caFile}`, `--cert=${server.tls.clientCertFile}`, `--key=${server.tls.clientKeyFile}`] : [];
+  const { stdout } = await execFileAsync(process.env.ETCDCTL_BIN ?? "etcdctl", [`--endpoints=${server.endpoint}`, ...tls, ...(user ? [`--user=${user}`] : []), ...args], {
+    env: { ...process.env, ETCDCTL_API: "3" },
+  });
+  return stdout;
+}
+
+/**
+ * Turns on etcd authentication: a root user (etcd requires one first) with
+ * `rootPassword`, then `auth enable`. Later etcdctl calls need `root:<password>`.
+ */
+export async function enableAuth(server: EtcdServer, rootPassword: string): Promise<void> {
+  await etcdctl(server, ["user", "add", `root:${rootPassword}`]);
+  await etcdctl(server, ["user", "grant-role", "root", "root"]).catch(async () => {
+    // etcd 3.4 has no root role until someone adds it.
+    await etcdctl(server, ["role", "add", "root"]);
+    await etcdctl(server, ["user", "grant-role", "root", "root"]);
+  });
+  await etcdctl(server, ["auth", "enable"]);
+}
+
+/** A user whose one role may read and write [prefix, prefixEnd) and nothing else. */
+export async function addPrefixUser(server: EtcdServer, root: string, user: string, password: string, prefix: string): Promise<void> {
+  await etcdctl(server, ["role", "add", user], root);
+  await etcdctl(server, ["role", "grant-permission", user, "readwrite", "--prefix=true", prefix], root);
+  await etcdctl(server, ["user", "add", `${user}:${password}`], root);
+  await etcdctl(server, ["user", "grant-role", user, user], root);
+}
+
+/** A fetch that reaches `server`: trusting its test CA and presenting the client certificate when it has TLS. */
+export function fetchFor(server: EtcdServer): typeof fetch {
+  const { tls } = server;
+  return tls ? tlsFetch({ ca: tls.ca, cert: tls.clientCert, key: tls.clientKey }) : fetch;
+}
+
+/**
+ * Waits until every auth token of `user` last used before this call has
+ * expired (--auth-token-ttl). etcd renews a token each time it is used, so
+ * each probe is a token made after the client's last call and checked only
+ * once: when one has expired, so has every older idle one.
+ */
+export async function tokensExpired(server: EtcdServer, user: string, password: string): Promise<void> {
+  const post = (path: string, body: unknown, token?: string) =>
+    fetchFor(server)(`${server.endpoint}${path}`, { method: "POST", headers: token ? { authorization: token } : {}, body: JSON.stringify(body) }).then((r) => r.text());
+  for (let probes = 0; probes < 20; probes++) {
+    const { token } = JSON.parse(await post("/v3/auth/authenticate", { name: user, password })) as { token: string };
+    await new Promise((r) => setTimeout(r, 2500));
+    const answer = await post("/v3/kv/range", { key: Buffer.from(`probe-${probes}`).toString("base64") }, token);
+    if (answer.includes("invalid auth token")) return;
+  }
+  throw new Error(`no auth token of ${user} expired: does etcd run with --auth-token-ttl?`);
 }

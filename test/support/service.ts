@@ -3,14 +3,23 @@
 import { createApp } from "../../functions/app.js";
 import { configFrom, type ConfigVars } from "../../lib/config.js";
 import { createGatewayEtcd } from "../../lib/etcd/gateway.js";
-import { createGrpcEtcd } from "../../lib/etcd/grpc.js";
+import { createGrpcEtcd, type GrpcEtcdOptions } from "../../lib/etcd/grpc.js";
 import type { Etcd } from "../../lib/etcd/types.js";
 
 export type Transport = "gateway" | "grpc";
 export const TRANSPORTS: Transport[] = ["gateway", "grpc"];
 
-export function etcdClient(transport: Transport, endpoints: string[], timeoutMs?: number): Etcd {
-  return transport === "grpc" ? createGrpcEtcd({ endpoints, timeoutMs }) : createGatewayEtcd({ endpoints, timeoutMs });
+/** What a secured etcd needs besides endpoints: credentials, and TLS (the gRPC transport's files, the gateway's fetch). */
+export interface EtcdClientExtras {
+  auth?: { user: string; password: string };
+  tls?: GrpcEtcdOptions["tls"];
+  fetch?: typeof fetch;
+  log?: (line: string) => void;
+}
+
+export function etcdClient(transport: Transport, endpoints: string[], timeoutMs?: number, extras: EtcdClientExtras = {}): Etcd {
+  const { auth, tls, fetch, log } = extras;
+  return transport === "grpc" ? createGrpcEtcd({ endpoints, timeoutMs, auth, tls, log }) : createGatewayEtcd({ endpoints, timeoutMs, auth, fetch, log });
 }
 
 export interface Reply {
