@@ -66,6 +66,8 @@ export class Snapshot {
   off = 0n;
   readonly nodes = new Map<string, ZNode | null>();
   readonly children = new Map<string, string[]>();
+  /** Znodes with more children than one listing takes (config maxChildren): listed as none. */
+  readonly tooManyChildren = new Set<string>();
   readonly sessions = new Map<bigint, boolean>();
   readonly sessionValues = new Map<bigint, Bytes>();
   readonly ephemerals = new Map<bigint, string[]>();
@@ -146,8 +148,11 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
   }
   for (const path of set.childrenOf) {
     const range = keys.children(path);
-    batch.range({ ...range, keysOnly: true }, (r) => {
-      snap.children.set(path, r.kvs.map((kv) => keys.childName(range, kv.key)));
+    // One past the bound tells a listing that would exceed it.
+    const limit = ctx.config.maxChildren + 1;
+    batch.range({ ...range, keysOnly: true, limit }, (r) => {
+      if (r.kvs.length >= limit || r.more) snap.tooManyChildren.add(path);
+      snap.children.set(path, snap.tooManyChildren.has(path) ? [] : r.kvs.map((kv) => keys.childName(range, kv.key)));
     });
   }
   for (const id of sessions) {

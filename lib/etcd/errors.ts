@@ -41,7 +41,10 @@ const LEASE_NOT_FOUND = "etcdserver: requested lease not found";
 const INVALID_AUTH_TOKEN = "etcdserver: invalid auth token";
 export const COMPACTED = "mvcc: required revision has been compacted";
 // Limits of the cluster's configuration: refused before anything was applied.
-const LIMITS = ["etcdserver: too many operations in txn request", "etcdserver: request is too large"];
+// The last is etcd's gRPC server refusing a request over --max-request-bytes
+// plus its framing allowance, before decoding it (grpc-js's own limit on what
+// it receives reads "Received message larger than max": an answer, not this).
+const LIMITS = ["etcdserver: too many operations in txn request", "etcdserver: request is too large", "grpc: received message larger than max"];
 // Refused before the request was proposed to raft, so it did not happen.
 const REFUSED = ["etcdserver: no leader", "etcdserver: leader changed", "etcdserver: too many requests", "etcdserver: unhealthy cluster"];
 // Proposed, then no result: it may still commit.
