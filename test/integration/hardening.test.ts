@@ -103,6 +103,36 @@ describe("a multi of 10,000 creates (issue 14, case 1)", () => {
   }, 120_000);
 });
 
+describe("bodies over ZK_MAX_BODY_BYTES (3 MiB by default) on a real socket", () => {
+  test("a Content-Length over the limit is answered 413 before any of the body is sent", async () => {
+    // The body never follows the headers: the answer cannot wait for it.
+    const r = await rawRequest("POST /v1/multi HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n");
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.body)).toMatchObject({ code: "TOOLARGE", zkCode: null });
+    expect(r.headers.get("zk-zxid")).toMatch(/^\d+$/);
+  });
+
+  test("a chunked body is cut off where it passes the limit: 413, nothing written", async () => {
+    const before = await lastZxid();
+    const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // A valid multi, padded with whitespace to 8 MiB.
+        if (sent === 0) controller.enqueue(new TextEncoder().encode('{"ops":[{"op":"create","path":"/chunked"}]}'));
+        else if (sent > 8 * 1024 * 1024) return controller.close();
+        else controller.enqueue(chunk);
+        sent += chunk.length;
+      },
+    });
+    const res = await fetch(`${server.url}/v1/multi`, { method: "POST", body, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: "TOOLARGE" });
+    expect((await call("GET", "/v1/znodes/chunked")).status).toBe(404);
+    expect(await lastZxid()).toBe(before);
+  });
+});
+
 describe("a percent-encoded route (issue 14, case 2)", () => {
   test("GET /v1/%7Anodes/x is GET /v1/znodes/x: the route and the znode path come from one decoding", async () => {
     const missing = await call("GET", "/v1/%7Anodes/pct");
