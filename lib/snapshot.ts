@@ -5,7 +5,8 @@
 // settle.ts's.
 import type { Ctx } from "./context.js";
 import type { Bytes, KeyValue, RangeRequest, RangeResponse, RequestOp, ResponseOp } from "./etcd/types.js";
-import { sessionNotLive } from "./errors.js";
+import { isAnswerTooLarge } from "./etcd/errors.js";
+import { sessionNotLive, ZkError } from "./errors.js";
 import type { ZNode } from "./model.js";
 import type { Part } from "./plan.js";
 import { basename } from "./path.js";
@@ -252,6 +253,12 @@ async function rangeAll(ctx: Ctx, ops: RequestOp[]): Promise<{ revision: bigint;
 /** Reads a snapshot: one round trip when it fits one etcd txn. */
 export async function readSnapshot(ctx: Ctx, set: KeySet): Promise<Snapshot> {
   const { ops, parse } = planRead(ctx, set);
-  const resp = await rangeAll(ctx, ops);
+  let resp;
+  try {
+    resp = await rangeAll(ctx, ops);
+  } catch (e) {
+    if (!isAnswerTooLarge(e)) throw e;
+    throw new ZkError("TOOLARGE", `etcd's answer to this read is larger than the etcd client takes in one message; a listing of many long names needs a lower ZK_MAX_CHILDREN`);
+  }
   return parse(resp.revision, resp.responses);
 }

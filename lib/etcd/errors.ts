@@ -69,3 +69,11 @@ export function classifyEtcdError(message: string, serverFault: boolean): Error 
 export function isInvalidAuthToken(e: unknown): boolean {
   return e instanceof Error && e.message.includes(INVALID_AUTH_TOKEN);
 }
+
+/**
+ * The client refused an answer larger than it receives in one message
+ * (grpc-js: 4 MiB): for a read nothing happened, and asking again cannot help.
+ */
+export function isAnswerTooLarge(e: unknown): boolean {
+  return e instanceof Error && e.message.includes("Received message larger than max");
+}
