@@ -3,6 +3,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { digestId } from "../lib/acl.js";
+import type { Config } from "../lib/config.js";
 import { Ctx } from "../lib/context.js";
 import { EtcdLimitError, EtcdUnavailableError } from "../lib/etcd/errors.js";
 import { ZkError } from "../lib/errors.js";
@@ -11,6 +12,8 @@ import type { Identity } from "../lib/model.js";
 import { checkCaller } from "../lib/znodes.js";
 import type { AppEnv, Deps } from "./env.js";
 import { errorBody, HttpError, isRequestError, statusOf } from "./errors.js";
+import { routingPath } from "./request.js";
+import { Waits } from "./waits.js";
 import { adminRoutes } from "./routes/admin.js";
 import { aclRoutes } from "./routes/acl.js";
 import { multiRoutes } from "./routes/multi.js";
@@ -23,16 +26,25 @@ import { UI_PATHS, uiRoutes } from "./routes/ui.js";
 /** Routes anyone may call: they reveal no data. */
 const PUBLIC = new Set(["/healthz", "/openapi.json", "/docs", ...UI_PATHS]);
 
-async function identities(c: Context<AppEnv>, deps: Deps, allowAnonymous: boolean, credentials?: Map<string, string>): Promise<Identity[]> {
+/** Equal strings, compared in time that does not depend on where they differ. */
+function sameSecret(expected: string | undefined, given: string): boolean {
+  if (expected === undefined) return false;
+  let diff = expected.length ^ given.length;
+  for (let i = 0; i < given.length; i++) diff |= given.charCodeAt(i) ^ expected.charCodeAt(i % Math.max(expected.length, 1));
+  return diff === 0;
+}
+
+/** The caller's identities, and whether it authenticated with an admin credential. */
+async function identities(c: Context<AppEnv>, deps: Deps, config: Config): Promise<{ ids: Identity[]; admin: boolean }> {
   const ids: Identity[] = [];
   const ip = deps.clientIp(c);
   if (ip) ids.push({ scheme: "ip", id: ip });
   const header = c.req.header("authorization");
   if (header === undefined) {
-    if (!allowAnonymous && !PUBLIC.has(c.req.path)) {
+    if (!config.allowAnonymous && !PUBLIC.has(c.req.path)) {
       throw new ZkError("AUTHFAILED", "credentials required: send Authorization: Basic base64(user:password)");
     }
-    return ids;
+    return { ids, admin: false };
   }
   const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
   let decoded: string | undefined;
@@ -47,9 +59,12 @@ async function identities(c: Context<AppEnv>, deps: Deps, allowAnonymous: boolea
   }
   const user = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
-  if (credentials && credentials.get(user) !== password) throw new ZkError("AUTHFAILED", `wrong user or password for ${JSON.stringify(user)}`);
+  const admin = sameSecret(config.adminCredentials?.get(user), password);
+  if (config.apiCredentials && !admin && !sameSecret(config.apiCredentials.get(user), password)) {
+    throw new ZkError("AUTHFAILED", `wrong user or password for ${JSON.stringify(user)}`);
+  }
   ids.push({ scheme: "digest", id: await digestId(user, password) });
-  return ids;
+  return { ids, admin };
 }
 
 /** ZooKeeper's reply-header zxid; -1 when etcd could not be asked. */
@@ -73,7 +88,8 @@ function ctxOf(c: Context<AppEnv>): Ctx | undefined {
 }
 
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ getPath: routingPath });
+  const waits = new Waits();
 
   app.use("*", async (c, next) => {
     c.set("op", "other");
@@ -81,7 +97,10 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     const etcd = counting(deps.etcd(config, c));
     c.set("config", config);
     c.set("etcd", etcd);
-    c.set("ids", await identities(c, deps, config.allowAnonymous, config.apiCredentials));
+    c.set("waits", waits);
+    const caller = await identities(c, deps, config);
+    c.set("ids", caller.ids);
+    c.set("admin", caller.admin);
     let ctx;
     try {
       await next();
@@ -136,6 +155,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     }
     if (e.code === "METHODNOTALLOWED") c.header("Allow", c.get("allow") ?? "");
     if (e.code === "AUTHFAILED") c.header("WWW-Authenticate", 'Basic realm="zookeeper"');
+    if (e.code === "TOOMANYREQUESTS") c.header("Retry-After", "1");
     c.header("ZK-Zxid", zxidHeader(ctx));
     const status = statusOf(e.code, c.get("creates") === true);
     return c.json(errorBody(e, c.get("multi") === true), status as 400);

@@ -5,6 +5,7 @@ import type { Config, ConfigVars } from "../lib/config.js";
 import type { Ctx } from "../lib/context.js";
 import type { Etcd } from "../lib/etcd/types.js";
 import type { Identity } from "../lib/model.js";
+import type { Waits } from "./waits.js";
 
 /** A Worker binding that fetches, such as an mTLS certificate binding (it presents its client certificate). */
 export interface Fetcher {
@@ -32,6 +33,10 @@ export interface AppEnv {
     multi?: boolean;
     /** Methods of the matched route, for 405's Allow. */
     allow?: string;
+    /** The caller authenticated with an admin credential (ZK_ADMIN_CREDENTIALS). */
+    admin: boolean;
+    /** Open watch polls and event streams of this app (functions/waits.ts). */
+    waits: Waits;
   };
 }
 

@@ -4,7 +4,7 @@
 // type) are HttpErrors, thrown by this layer alone.
 import { ZkError, zkCodeNumber, type ErrorCode } from "../lib/errors.js";
 
-export type HttpCode = "NOTFOUND" | "METHODNOTALLOWED" | "UNSUPPORTEDMEDIATYPE";
+export type HttpCode = "NOTFOUND" | "METHODNOTALLOWED" | "UNSUPPORTEDMEDIATYPE" | "TOOMANYREQUESTS";
 export type ResponseCode = ErrorCode | HttpCode;
 
 export class HttpError extends Error {
@@ -34,6 +34,7 @@ const STATUS: Partial<Record<ResponseCode, number>> = {
   BADVERSION: 412,
   TOOLARGE: 413,
   UNSUPPORTEDMEDIATYPE: 415,
+  TOOMANYREQUESTS: 429,
   CONNECTIONLOSS: 503,
   OPERATIONTIMEOUT: 504,
 };
@@ -46,7 +47,7 @@ export function statusOf(code: ResponseCode, forCreate = false): number {
 
 /** Refused before any etcd work: the request's own fault. */
 export function isRequestError(code: ResponseCode): boolean {
-  return ["BADARGUMENTS", "INVALIDACL", "UNIMPLEMENTED", "TOOLARGE", "UNSUPPORTEDMEDIATYPE", "NOTFOUND", "METHODNOTALLOWED"].includes(code);
+  return ["BADARGUMENTS", "INVALIDACL", "UNIMPLEMENTED", "TOOLARGE", "UNSUPPORTEDMEDIATYPE", "NOTFOUND", "METHODNOTALLOWED", "TOOMANYREQUESTS"].includes(code);
 }
 
 export interface ErrorBody {

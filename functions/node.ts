@@ -1,12 +1,17 @@
 // The Node server entry: every route on @hono/node-server, etcd over gRPC, and
 // the scheduled job on an interval.
-import { serve } from "@hono/node-server";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { readFileSync } from "node:fs";
 import { configFrom, type Config } from "../lib/config.js";
+import { Ctx } from "../lib/context.js";
 import { createGrpcEtcd, type GrpcEtcdOptions } from "../lib/etcd/grpc.js";
 import { runScheduled } from "../scheduled/index.js";
+import { checkCaller } from "../lib/znodes.js";
 import { createApp } from "./app.js";
+import { answerClientErrors, unparsableRequest } from "./client-error.js";
 
 /**
  * The PEM files named by ETCD_CA_FILE, ETCD_CERT_FILE and ETCD_KEY_FILE. One
@@ -38,8 +43,18 @@ const app = createApp({ config: () => config, etcd: () => etcd, clientIp: (c) =>
 
 const port = Number(vars.PORT ?? 8787);
 const hostname = vars.HOST ?? "127.0.0.1";
-const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
-  console.log(`zookeeper-on-etcd listening on http://${hostname}:${info.port} (etcd ${config.etcdEndpoints.join(",")})`);
+// The last zxid for answers made outside the app; -1 unless etcd answers within a second.
+const lastZxid = () =>
+  Promise.race([
+    checkCaller(new Ctx(etcd, config)).then((zxid) => zxid.toString()),
+    new Promise<string>((resolve) => setTimeout(resolve, 1000, "-1").unref()),
+  ]);
+// serve() without its default bare 400s: what cannot become a Request, or is
+// refused by the HTTP parser, still gets a JSON error (client-error.ts).
+const server = createServer(getRequestListener(app.fetch, { hostname, errorHandler: (e) => unparsableRequest(e, lastZxid) }));
+answerClientErrors(server, lastZxid);
+server.listen(port, hostname, () => {
+  console.log(`zookeeper-on-etcd listening on http://${hostname}:${(server.address() as AddressInfo).port} (etcd ${config.etcdEndpoints.join(",")})`);
 });
 
 const intervalMs = Number(vars.ZK_SCHEDULE_INTERVAL_MS ?? 60_000);

@@ -9,11 +9,24 @@ import type { Stat } from "../lib/model.js";
 import type { AppEnv } from "./env.js";
 import { HttpError } from "./errors.js";
 
+/**
+ * The one decoded form of a request's path: routes match it and znode paths
+ * are cut from it. Escapes of unreserved characters are decoded (RFC 3986
+ * makes `%7A` and `z` the same URI); every other escape stays, for the znode
+ * path to decode exactly once. The URL parser has already resolved dot
+ * segments (WHATWG), as every client does.
+ */
+export function routingPath(request: Request): string {
+  return new URL(request.url).pathname.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const ch = String.fromCharCode(parseInt(hex, 16));
+    return /^[A-Za-z0-9._~-]$/.test(ch) ? ch : escape;
+  });
+}
+
 /** The znode path after a route prefix: percent-decoded once, not yet validated. */
 export function znodePathOf(c: Context, prefix: string): string {
-  // The URL parser has already resolved dot segments (WHATWG), as every client does.
-  const pathname = new URL(c.req.url).pathname;
-  const rest = pathname.slice(prefix.length);
+  // c.req.path is routingPath's string: the prefix the route matched is its first characters.
+  const rest = c.req.path.slice(prefix.length);
   let decoded: string;
   try {
     decoded = decodeURIComponent(rest);
@@ -66,7 +79,11 @@ export type Body = { kind: "json"; value: unknown } | { kind: "bytes"; value: Ui
  * Reads a body of at most `maxBytes`, refusing a larger one before reading it
  * when Content-Length says so. `octetStream` allows raw bytes (create, set).
  */
-export async function bodyOf(c: Context, maxBytes: number, octetStream = false): Promise<Body> {
+export async function bodyOf(c: Context<AppEnv>, routeMax: number, octetStream = false): Promise<Body> {
+  // The route's own bound (what its data can need), within the configured one for every route.
+  const configured = c.get("config").maxBodyBytes;
+  const maxBytes = Math.min(routeMax, configured);
+  const which = maxBytes === configured ? " (ZK_MAX_BODY_BYTES)" : "";
   if (c.req.header("content-encoding")) {
     throw new HttpError("UNSUPPORTEDMEDIATYPE", "Content-Encoding is not supported; send the body uncompressed");
   }
@@ -77,9 +94,9 @@ export async function bodyOf(c: Context, maxBytes: number, octetStream = false):
   }
   const length = c.req.header("content-length");
   if (length !== undefined && Number(length) > maxBytes) {
-    throw new ZkError("TOOLARGE", `the body is ${length} bytes; at most ${maxBytes} are accepted here`);
+    throw new ZkError("TOOLARGE", `the body is ${length} bytes; at most ${maxBytes} are accepted here${which}`);
   }
-  const bytes = await readCapped(c.req.raw, maxBytes);
+  const bytes = await readCapped(c.req.raw, maxBytes, which);
   if (raw) return { kind: "bytes", value: bytes };
   if (bytes.length === 0) return { kind: "none" };
   let value: unknown;
@@ -91,7 +108,7 @@ export async function bodyOf(c: Context, maxBytes: number, octetStream = false):
   return { kind: "json", value };
 }
 
-async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
+async function readCapped(req: Request, maxBytes: number, which: string): Promise<Uint8Array> {
   if (!req.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -102,7 +119,7 @@ async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
     total += value.length;
     if (total > maxBytes) {
       await reader.cancel();
-      throw new ZkError("TOOLARGE", `the body exceeds ${maxBytes} bytes`);
+      throw new ZkError("TOOLARGE", `the body exceeds ${maxBytes} bytes, the most accepted here${which}`);
     }
     chunks.push(value);
   }

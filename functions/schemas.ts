@@ -68,7 +68,8 @@ export const MultiReadBody = z
   .object({ ops: z.array(z.discriminatedUnion("op", [z.object({ op: z.literal("getData"), path: z.string() }), z.object({ op: z.literal("getChildren"), path: z.string() })])) })
   .openapi("MultiReadBody");
 
-export const SessionBody = z.object({ timeoutMs: z.number().int().nullish() }).openapi("SessionBody");
+// ZooKeeper's ConnectRequest carries the timeout as an int32.
+export const SessionBody = z.object({ timeoutMs: int32.nullish() }).openapi("SessionBody");
 
 export const SetAclBody = z.object({ acl: z.array(AclEntryJson) }).openapi("SetAclBody");
 

@@ -32,6 +32,18 @@ export interface Config {
   allowAnonymous: boolean;
   /** When set, the only `user:password` pairs that authenticate; otherwise any (ZooKeeper's digest). */
   apiCredentials?: Map<string, string>;
+  // Hardening (issue 14): who may call the admin routes, and the limits on what one request or caller may take.
+  /** `user:password` pairs that may call the admin routes (stats); they authenticate as any caller too. */
+  adminCredentials?: Map<string, string>;
+  /** Largest request body of any route, refused (TOOLARGE) before it is read. */
+  maxBodyBytes: number;
+  /** Most ops in one multi or multiRead, refused (TOOLARGE) before etcd is asked. */
+  maxMultiOps: number;
+  /** Most children one getChildren lists; a znode with more answers TOOLARGE. */
+  maxChildren: number;
+  /** Watch polls and event streams open at once, per caller and in this process (or Worker isolate); more are told to come back later. */
+  maxWaitsPerCaller: number;
+  maxWaits: number;
 }
 
 /** Variable names and what they set; the README's configuration table lists the same. */
@@ -52,7 +64,13 @@ export type ConfigVars = Partial<Record<
   | "ZK_ALLOW_ANONYMOUS"
   | "ZK_API_CREDENTIALS"
   | "ZK_SCHEDULE_BATCH"
-  | "ZK_MAX_WATCH_TIMEOUT_MS",
+  | "ZK_MAX_WATCH_TIMEOUT_MS"
+  | "ZK_ADMIN_CREDENTIALS"
+  | "ZK_MAX_BODY_BYTES"
+  | "ZK_MAX_MULTI_OPS"
+  | "ZK_MAX_CHILDREN"
+  | "ZK_MAX_WAITS_PER_CALLER"
+  | "ZK_MAX_WAITS",
   string | undefined
 >>;
 
@@ -88,11 +106,26 @@ export function configFrom(vars: ConfigVars): Config {
     // Under the 100 s an HTTP proxy (Cloudflare's among them) lets a response stay silent.
     maxWatchTimeoutMs: int(vars, "ZK_MAX_WATCH_TIMEOUT_MS", 60_000),
     allowAnonymous: vars.ZK_ALLOW_ANONYMOUS === "true",
-    apiCredentials: credentials
-      ? new Map(credentials.split(",").map((pair) => {
-          const i = pair.indexOf(":");
-          return [pair.slice(0, i), pair.slice(i + 1)] as [string, string];
-        }))
-      : undefined,
+    apiCredentials: credentials ? pairs(credentials) : undefined,
+    adminCredentials: vars.ZK_ADMIN_CREDENTIALS?.trim() ? pairs(vars.ZK_ADMIN_CREDENTIALS.trim()) : undefined,
+    // Room for a multi whose data reach ZK_MAX_DATA_BYTES, base64 and JSON around them.
+    maxBodyBytes: int(vars, "ZK_MAX_BODY_BYTES", 3 * 1024 * 1024),
+    // Each op of a multi reads about eight etcd ranges before anything is decided.
+    maxMultiOps: int(vars, "ZK_MAX_MULTI_OPS", 1000),
+    // A listing of this many names of up to ~40 bytes stays under gRPC's 4 MiB message.
+    maxChildren: int(vars, "ZK_MAX_CHILDREN", 50_000),
+    maxWaitsPerCaller: int(vars, "ZK_MAX_WAITS_PER_CALLER", 64),
+    maxWaits: int(vars, "ZK_MAX_WAITS", 2048),
   };
+}
+
+/** `user:password,...`; a pair without a colon is a configuration error. */
+function pairs(list: string): Map<string, string> {
+  return new Map(
+    list.split(",").map((pair) => {
+      const i = pair.indexOf(":");
+      if (i <= 0) throw new ZkError("SYSTEMERROR", "configuration: credentials must be user:password pairs separated by commas");
+      return [pair.slice(0, i), pair.slice(i + 1)] as [string, string];
+    }),
+  );
 }

@@ -29,7 +29,7 @@ const STRENGTH: Record<Dependency, number> = { identity: 0, value: 1, exact: 2 }
 
 export type Plan =
   | { ok: true; results: WriteResult[]; changes: Map<string, NodeChange>; deps: Map<string, Map<Part, Dependency>>; assumedAbsent: Set<string> }
-  | { ok: false; error: ZkError; assumedAbsent: Set<string> };
+  | { ok: false; error: ZkError; assumedAbsent: Set<string>; consulted: Set<string> };
 
 /** The plan needs znodes the snapshot did not load; read them and plan again. */
 export class NeedPaths extends Error {
@@ -48,6 +48,8 @@ class Working {
   readonly changes = new Map<string, NodeChange>();
   /** Paths the snapshot did not load, taken as absent: the commit must check that. */
   readonly assumedAbsent = new Set<string>();
+  /** Loaded znodes the ops so far looked at: all a failure was decided on. */
+  readonly consulted = new Set<string>();
 
   constructor(private readonly snap: Loaded) {}
 
@@ -58,7 +60,10 @@ class Working {
   get(path: string, assumeAbsent = false): ZNode | null {
     const change = this.changes.get(path);
     if (change) return change.after;
-    if (this.snap.nodes.has(path)) return this.snap.nodes.get(path)!;
+    if (this.snap.nodes.has(path)) {
+      this.consulted.add(path);
+      return this.snap.nodes.get(path)!;
+    }
     if (!assumeAbsent) throw new NeedPaths([path, parentOf(path)]);
     this.assumedAbsent.add(path);
     return null;
@@ -224,7 +229,7 @@ export function plan(snap: Loaded, ops: WriteOp[], caller: Caller, now: number):
       const codes: { code: OpResultCode }[] = ops.map((_, j) => ({
         code: j < i ? "OK" : j === i ? (e.code as OpResultCode) : "RUNTIMEINCONSISTENCY",
       }));
-      return { ok: false, error: new ZkError(e.code, e.message, e.path, codes), assumedAbsent: w.assumedAbsent };
+      return { ok: false, error: new ZkError(e.code, e.message, e.path, codes), assumedAbsent: w.assumedAbsent, consulted: w.consulted };
     }
   }
   return { ok: true, results, changes: w.changes, deps: w.deps, assumedAbsent: w.assumedAbsent };

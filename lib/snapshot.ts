@@ -5,7 +5,8 @@
 // settle.ts's.
 import type { Ctx } from "./context.js";
 import type { Bytes, KeyValue, RangeRequest, RangeResponse, RequestOp, ResponseOp } from "./etcd/types.js";
-import { sessionNotLive } from "./errors.js";
+import { isAnswerTooLarge } from "./etcd/errors.js";
+import { sessionNotLive, ZkError } from "./errors.js";
 import type { ZNode } from "./model.js";
 import type { Part } from "./plan.js";
 import { basename } from "./path.js";
@@ -66,6 +67,8 @@ export class Snapshot {
   off = 0n;
   readonly nodes = new Map<string, ZNode | null>();
   readonly children = new Map<string, string[]>();
+  /** Znodes with more children than one listing takes (config maxChildren): listed as none. */
+  readonly tooManyChildren = new Set<string>();
   readonly sessions = new Map<bigint, boolean>();
   readonly sessionValues = new Map<bigint, Bytes>();
   readonly ephemerals = new Map<bigint, string[]>();
@@ -146,8 +149,11 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
   }
   for (const path of set.childrenOf) {
     const range = keys.children(path);
-    batch.range({ ...range, keysOnly: true }, (r) => {
-      snap.children.set(path, r.kvs.map((kv) => keys.childName(range, kv.key)));
+    // One past the bound tells a listing that would exceed it.
+    const limit = ctx.config.maxChildren + 1;
+    batch.range({ ...range, keysOnly: true, limit }, (r) => {
+      if (r.kvs.length >= limit || r.more) snap.tooManyChildren.add(path);
+      snap.children.set(path, snap.tooManyChildren.has(path) ? [] : r.kvs.map((kv) => keys.childName(range, kv.key)));
     });
   }
   for (const id of sessions) {
@@ -247,6 +253,12 @@ async function rangeAll(ctx: Ctx, ops: RequestOp[]): Promise<{ revision: bigint;
 /** Reads a snapshot: one round trip when it fits one etcd txn. */
 export async function readSnapshot(ctx: Ctx, set: KeySet): Promise<Snapshot> {
   const { ops, parse } = planRead(ctx, set);
-  const resp = await rangeAll(ctx, ops);
+  let resp;
+  try {
+    resp = await rangeAll(ctx, ops);
+  } catch (e) {
+    if (!isAnswerTooLarge(e)) throw e;
+    throw new ZkError("TOOLARGE", `etcd's answer to this read is larger than the etcd client takes in one message; a listing of many long names needs a lower ZK_MAX_CHILDREN`);
+  }
   return parse(resp.revision, resp.responses);
 }

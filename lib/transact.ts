@@ -177,7 +177,10 @@ function guards(ctx: Ctx, snap: Snapshot, decided: Plan, opts: TransactOptions, 
   };
   for (const path of decided.assumedAbsent) compare.push(absent(keys.node(path)));
   if (!decided.ok) {
-    for (const key of snap.observed.keys()) compare.push(exact(key));
+    // A failure relies on the znodes the ops up to the failing one looked at
+    // (and the tree and session keys), not on all a large multi read.
+    const relied = reliedKeys(ctx, decided.consulted);
+    for (const key of snap.observed.keys()) if (relied(key)) compare.push(exact(key));
     return compare;
   }
   // Every write stores the zxid offset it was decided with.
@@ -199,6 +202,19 @@ function guards(ctx: Ctx, snap: Snapshot, decided: Plan, opts: TransactOptions, 
     }
   }
   return compare;
+}
+
+/** Whether an observed key belongs to one of `paths`, or to no znode (the base, sessions). */
+function reliedKeys(ctx: Ctx, paths: Set<string>): (key: string) => boolean {
+  const { keys } = ctx;
+  const exactKeys = new Set<string>([keys.base()]);
+  for (const path of paths) for (const part of ["node", "creations", "deletions", "acl"] as const) exactKeys.add(keyOf(ctx, path, part));
+  const sessions = keys.allSessions();
+  const shards = `${keys.prefix}x`;
+  return (key) =>
+    exactKeys.has(key) ||
+    (key >= sessions.key && key < sessions.rangeEnd) ||
+    (key.startsWith(shards) && paths.has(key.slice(shards.length, key.lastIndexOf("\0"))));
 }
 
 /**

@@ -34,7 +34,7 @@ export async function getChildren(ctx: Ctx, path: string): Promise<{ node: ZNode
   const snap = await readSettled(ctx, { paths: [path], childrenOf: [path] });
   const node = existing(snap, path);
   checkAcl(node.acl, PERMS.READ, ctx.caller.ids, path);
-  return { node, children: snap.children.get(path)! };
+  return { node, children: listedChildren(ctx, snap, path) };
 }
 
 /**
@@ -71,6 +71,7 @@ export type ReadResult =
 
 /** multiRead (ZooKeeper 3.6): every op answered independently, from one snapshot. */
 export async function multiRead(ctx: Ctx, ops: ReadOp[]): Promise<ReadResult[]> {
+  checkOpCount(ctx, ops.length);
   for (const op of ops) validatePath(op.path);
   if (ops.length === 0) return [];
   const paths = ops.map((op) => op.path);
@@ -80,12 +81,27 @@ export async function multiRead(ctx: Ctx, ops: ReadOp[]): Promise<ReadResult[]> 
     try {
       const node = existing(snap, op.path);
       checkAcl(node.acl, PERMS.READ, ctx.caller.ids, op.path);
-      return op.op === "getData" ? { op: op.op, path: op.path, node } : { op: op.op, path: op.path, node, children: snap.children.get(op.path)! };
+      return op.op === "getData" ? { op: op.op, path: op.path, node } : { op: op.op, path: op.path, node, children: listedChildren(ctx, snap, op.path) };
     } catch (e) {
       if (!(e instanceof ZkError)) throw e;
       return { op: op.op, path: op.path, error: { code: e.code, message: e.message } };
     }
   });
+}
+
+/** A multi's reads grow with its ops: past the configured bound it is refused before any is made. */
+function checkOpCount(ctx: Ctx, n: number): void {
+  if (n > ctx.config.maxMultiOps) {
+    throw new ZkError("TOOLARGE", `the multi has ${n} ops; at most ${ctx.config.maxMultiOps} are accepted in one (ZK_MAX_MULTI_OPS): split it`);
+  }
+}
+
+/** A listing over the configured bound is refused whole (ZooKeeper's client drops a reply over its packet limit). */
+function listedChildren(ctx: Ctx, snap: Snapshot, path: string): string[] {
+  if (snap.tooManyChildren.has(path)) {
+    throw new ZkError("TOOLARGE", `${path} has more than ${ctx.config.maxChildren} children, more than one getChildren lists (ZK_MAX_CHILDREN); its stat gives the count`, path);
+  }
+  return snap.children.get(path)!;
 }
 
 /**
@@ -94,6 +110,7 @@ export async function multiRead(ctx: Ctx, ops: ReadOp[]): Promise<ReadResult[]> 
  * In a multi the op at fault gets the code and the others RUNTIMEINCONSISTENCY.
  */
 export function validateWriteOps(ctx: Ctx, ops: WriteOp[], multi: boolean): void {
+  checkOpCount(ctx, ops.length);
   const refused = ops.map((op) => {
     try {
       validateWriteOp(ctx, op, multi);

@@ -12,6 +12,7 @@ import { persistentWatch } from "../../lib/persistent.js";
 import type { AppEnv } from "../env.js";
 import { deadline, parseInt64, queryOf, waitMsOf, znodePathOf } from "../request.js";
 import { EventsQuery } from "../schemas.js";
+import { callerKey } from "../waits.js";
 import { resource } from "./resource.js";
 
 const PREFIX = "/v1/events";
@@ -27,7 +28,15 @@ async function events(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   // A reconnecting EventSource says where it got to; that beats the URL's zxid.
   const since = lastEventId !== undefined ? parseInt64(lastEventId.trim(), "Last-Event-ID") : q.zxid === undefined ? null : parseInt64(q.zxid, "zxid");
   const timeoutMs = waitMsOf(c, q.timeoutMs);
-  const watch = await persistentWatch(ctx, path, q.recursive === "true", since);
+  // Held from here until the stream ends, whichever way it ends.
+  const leave = c.get("waits").enter(callerKey(ctx.caller.ids), ctx.config);
+  let watch;
+  try {
+    watch = await persistentWatch(ctx, path, q.recursive === "true", since);
+  } catch (e) {
+    leave();
+    throw e;
+  }
   return streamSSE(c, async (stream) => {
     const open = deadline(c, timeoutMs);
     let seen = watch.since;
@@ -53,6 +62,7 @@ async function events(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
     } finally {
       clearInterval(keepalive);
       open.end();
+      leave();
     }
   });
 }

@@ -7,6 +7,7 @@ import { nextEvent } from "../../lib/watch.js";
 import type { AppEnv } from "../env.js";
 import { deadline, parseInt64, queryOf, waitMsOf, znodePathOf } from "../request.js";
 import { WatchQuery } from "../schemas.js";
+import { callerKey } from "../waits.js";
 import { resource } from "./resource.js";
 
 const PREFIX = "/v1/watch";
@@ -18,12 +19,14 @@ async function poll(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   const q = queryOf(c, WatchQuery);
   const since = q.zxid === undefined ? null : parseInt64(q.zxid, "zxid");
   const timeoutMs = waitMsOf(c, q.timeoutMs);
+  const leave = c.get("waits").enter(callerKey(ctx.caller.ids), ctx.config);
   const wait = deadline(c, timeoutMs);
   let event;
   try {
     event = await nextEvent(ctx, path, q.type, since, wait.signal);
   } finally {
     wait.end();
+    leave();
   }
   if (event === null) return c.body(null, 204);
   return c.json({ type: event.type, path: event.path, zxid: event.zxid.toString() });

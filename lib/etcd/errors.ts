@@ -60,7 +60,10 @@ const AUTH_REFUSED = [
   INVALID_AUTH_TOKEN,
 ];
 // Limits of the cluster's configuration: refused before anything was applied.
-const LIMITS = ["etcdserver: too many operations in txn request", "etcdserver: request is too large"];
+// The last is etcd's gRPC server refusing a request over --max-request-bytes
+// plus its framing allowance, before decoding it (grpc-js's own limit on what
+// it receives reads "Received message larger than max": an answer, not this).
+const LIMITS = ["etcdserver: too many operations in txn request", "etcdserver: request is too large", "grpc: received message larger than max"];
 // Refused before the request was proposed to raft, so it did not happen.
 const REFUSED = ["etcdserver: no leader", "etcdserver: leader changed", "etcdserver: too many requests", "etcdserver: unhealthy cluster"];
 // Proposed, then no result: it may still commit.
@@ -88,4 +91,12 @@ export function classifyEtcdError(message: string, serverFault: boolean): Error 
 export function isInvalidAuthToken(e: unknown): boolean {
   const message = typeof e === "string" ? e : e instanceof Error ? e.message : "";
   return message.includes(INVALID_AUTH_TOKEN);
+}
+
+/**
+ * The client refused an answer larger than it receives in one message
+ * (grpc-js: 4 MiB): for a read nothing happened, and asking again cannot help.
+ */
+export function isAnswerTooLarge(e: unknown): boolean {
+  return e instanceof Error && e.message.includes("Received message larger than max");
 }

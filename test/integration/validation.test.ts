@@ -754,5 +754,48 @@ describe.each(TRANSPORTS)("validation over %s", (transport) => {
       expect([...seen.keys()].filter((s) => s < 300).length, JSON.stringify([...seen])).toBeGreaterThan(0);
       expect(seen.size, JSON.stringify([...seen])).toBeGreaterThanOrEqual(6);
     }, 120_000);
+
+    // Large multis and bodies at the edges of the limits (issue 14: a 10,000-op
+    // multi once got a 500). The limits are scaled down so each run stays cheap.
+    test("large multis and bodies near the limits: status < 500, every 4xx well formed", async () => {
+      const MAX_OPS = 40;
+      const MAX_BODY = 12_000;
+      const MAX_DATA = 1_000;
+      const edge = service(etcd.client(transport), { ZK_MAX_MULTI_OPS: String(MAX_OPS), ZK_MAX_BODY_BYTES: String(MAX_BODY), ZK_MAX_DATA_BYTES: String(MAX_DATA) });
+      await edge.call("POST", "/v1/znodes/e");
+      const dataArb = fc.constantFrom(0, 1, MAX_DATA - 1, MAX_DATA, MAX_DATA + 1).map((n) => Buffer.alloc(n, 7).toString("base64"));
+      const pathArb = fc.constantFrom("/e/a", "/e/b", "/e/missing/x", "/missing/x", "/e", "/", "/e/", "bad");
+      const op = fc.oneof(
+        fc.record({ op: fc.constant("create"), path: pathArb, data: fc.option(dataArb, { nil: undefined }), mode: fc.constantFrom("persistent", "persistent_sequential", "container") }),
+        fc.record({ op: fc.constantFrom("delete", "check"), path: pathArb, version: fc.integer({ min: -1, max: 2 }) }),
+        fc.record({ op: fc.constant("setData"), path: pathArb, data: dataArb }),
+      );
+      const seen = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(op, { minLength: 0, maxLength: MAX_OPS + 5 }),
+          fc.constantFrom("none", "body-1", "body", "body+1"),
+          fc.boolean(),
+          async (ops, pad, read) => {
+            let body = JSON.stringify(read ? { ops: ops.map((o) => ({ op: o.op === "setData" ? "getData" : "getChildren", path: o.path })) } : { ops });
+            // JSON allows trailing whitespace: pad the body to one byte under, at, or over the limit.
+            const target = pad === "body-1" ? MAX_BODY - 1 : pad === "body" ? MAX_BODY : pad === "body+1" ? MAX_BODY + 1 : 0;
+            if (body.length < target) body += " ".repeat(target - body.length);
+            const r = await edge.call("POST", read ? "/v1/multi/read" : "/v1/multi", { body, headers: { "content-type": "application/json" } });
+            seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
+            const label = `${ops.length} ops, ${body.length} bytes → ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`;
+            expect(r.status, label).toBeLessThan(500);
+            if (r.status >= 400) {
+              expect(typeof r.body.code, label).toBe("string");
+              expect(r.body.message.length, label).toBeGreaterThan(0);
+              expect(r.body.zkCode === null || typeof r.body.zkCode === "number", label).toBe(true);
+            }
+            if (body.length > MAX_BODY || ops.length > MAX_OPS) expect(r.status, label).toBe(413);
+          },
+        ),
+        { numRuns: Number(process.env.FC_RUNS_LARGE ?? 60), seed: Number(process.env.FC_SEED ?? 20261207 + (transport === "grpc" ? 1 : 0)) },
+      );
+      expect(seen.has(200) && seen.has(413) && [...seen.keys()].some((s) => s === 409 || s === 404 || s === 400), JSON.stringify([...seen])).toBe(true);
+    }, 120_000);
   });
 });
