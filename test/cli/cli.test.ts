@@ -125,9 +125,10 @@ describe("znodes", () => {
   test("create, get, set, stat, ls, tree, rm as zkCli prints them", async () => {
     expect(await zkRun(["create", "/app", "hello"])).toEqual({ code: 0, stdout: "Created /app\n", stderr: "" });
     expect(await zkRun(["get", "/app"])).toEqual({ code: 0, stdout: "hello\n", stderr: "" });
-    const set = await zkRun(["set", "/app", "world", "-v", "0"]);
+    expect(await zkRun(["set", "/app", "quiet"])).toEqual({ code: 0, stdout: "", stderr: "" });
+    const set = await zkRun(["set", "-s", "/app", "world", "-v", "1"]);
     expect(set.code).toBe(0);
-    expect(set.stdout).toContain("dataVersion = 1\n");
+    expect(set.stdout).toContain("dataVersion = 2\n");
     const stat = await zkRun(["stat", "/app"]);
     const s = (await zk.exists("/app"))!;
     expect(stat.stdout).toBe(
@@ -138,7 +139,7 @@ describe("znodes", () => {
         `mtime = ${new Date(s.mtime).toISOString()}`,
         `pZxid = 0x${s.pzxid.toString(16)}`,
         "cversion = 0",
-        "dataVersion = 1",
+        "dataVersion = 2",
         "aclVersion = 0",
         "ephemeralOwner = 0x0",
         "dataLength = 5",
@@ -147,7 +148,7 @@ describe("znodes", () => {
       ].join("\n"),
     );
     const getJson = JSON.parse((await zkRun(["get", "/app", "--json"])).stdout);
-    expect(getJson).toEqual({ path: "/app", data: { text: "world" }, stat: { ...getJson.stat, czxid: s.czxid.toString(), version: 1 } });
+    expect(getJson).toEqual({ path: "/app", data: { text: "world" }, stat: { ...getJson.stat, czxid: s.czxid.toString(), version: 2 } });
 
     expect((await zkRun(["create", "-s", "/app/job-", "j"])).stdout).toBe("Created /app/job-0000000000\n");
     expect((await zkRun(["create", "-c", "/app/box"])).stdout).toBe("Created /app/box\n");
@@ -194,7 +195,7 @@ describe("znodes", () => {
     const alice = { ZK_USER: "alice", ZK_PASSWORD: "secret" };
     expect((await zkRun(["create", "/private", "secret data"], alice)).code).toBe(0);
     expect((await zkRun(["acl", "get", "/private"])).stdout).toBe("'world,'anyone\n: cdrwa\n");
-    const set = await zkRun(["acl", "set", "/private", "auth::cdrwa,world:anyone:r", "-v", "0"], alice);
+    const set = await zkRun(["acl", "set", "-s", "/private", "auth::cdrwa,world:anyone:r", "-v", "0"], alice);
     expect(set.code).toBe(0);
     expect(set.stdout).toContain("aclVersion = 1\n");
     const acl = JSON.parse((await zkRun(["acl", "get", "/private", "--json", "--user", "alice"], { ZK_PASSWORD: "secret" })).stdout);
