@@ -76,6 +76,14 @@ function start(args: string[], extra: Record<string, string> = {}, bin = [ZK]) {
   };
 }
 
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const zkRun = (args: string[], extra: Record<string, string> = {}) => start(args, extra).done;
 
 describe("help and mistakes", () => {
@@ -286,6 +294,21 @@ describe("sessions, watches, locks", () => {
     }
     expect(new Set(lines.filter((l) => l.startsWith("enter"))).size).toBe(3);
     expect((await zk.getChildren("/locks/job")).children).toEqual([]);
+
+    // The holder's session ends under it: its command is stopped, it exits 1, the next waiter gets the lock.
+    const holderLog = path.join(tmp, "holder.log");
+    const holder = start(["lock", "/locks/lost", "--", "sh", "-c", `echo enter >> "${holderLog}"; exec sleep 60`]);
+    await until(async () => (await readFile(holderLog, "utf8").catch(() => "")).includes("enter"), "the holder to enter");
+    const waiter = start(["lock", "/locks/lost", "--", "sh", "-c", "echo next holder"]);
+    await until(async () => (await zk.getChildren("/locks/lost")).children.length === 2, "the waiter to queue");
+    const [first] = (await zk.getChildren("/locks/lost")).children.sort((a, b) => a.slice(-10).localeCompare(b.slice(-10)));
+    const owner = (await zk.exists(`/locks/lost/${first}`))!.ephemeralOwner;
+    const closed = await fetch(`${svc.url}/v1/sessions/${owner}`, { method: "DELETE" });
+    expect(closed.status).toBe(204);
+    const lost = await holder.done;
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain("the session expired: the lock is lost");
+    expect(await waiter.done).toEqual({ code: 0, stdout: "next holder\n", stderr: "" });
 
     const missing = await zkRun(["lock", "/locks/job", "--", "/no/such/command"]);
     expect(missing.code).toBe(127);
