@@ -248,26 +248,33 @@ each connection state (connected, suspended, expired). Other commands can act in
     },
   },
   lock: {
-    usage: "zk lock PATH -- COMMAND [ARG...]",
+    usage: "zk lock [--timeout MS] PATH -- COMMAND [ARG...]",
     summary: "run a command while holding a lock",
     help: `Waits for the fair lock at PATH (a sequential ephemeral node below it; first come, first
 served), runs COMMAND while holding it, then releases it. The exit code is COMMAND's. If the
-session expires while COMMAND runs, COMMAND is sent SIGTERM and zk exits 1.`,
+session expires while COMMAND runs, COMMAND is sent SIGTERM and zk exits 1. --timeout MS gives up
+waiting after MS milliseconds (exit 1, COMMAND not run).`,
     options: { timeout: { type: "string" } },
     args: [1, 1],
     async run(ctx) {
       const command = ctx.values.command as unknown as string[];
       if (!command?.length) throw new UsageError("lock needs a command after --");
+      const waitMs = ctx.values.timeout === undefined ? undefined : int(ctx.values.timeout, "timeout", 0);
       const zk = ctx.client();
       await zk.start();
       const interrupted = new AbortController();
       onInterrupt(() => interrupted.abort(new UsageError("interrupted")));
+      const gaveUp = waitMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, waitMs));
       let held;
       try {
-        held = await acquire(zk, ctx.args[0]!, interrupted.signal);
+        held = await acquire(zk, ctx.args[0]!, gaveUp ? AbortSignal.any([interrupted.signal, gaveUp]) : interrupted.signal);
       } catch (e) {
         await zk.close();
         if (interrupted.signal.aborted) return 130;
+        if (gaveUp?.aborted) {
+          process.stderr.write(`zk lock: ${ctx.args[0]} still held by another after ${waitMs} ms; gave up\n`);
+          return 1;
+        }
         throw e;
       }
       if (ctx.json) ctx.out(toJson({ locked: ctx.args[0], node: held.node }));

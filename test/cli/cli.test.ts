@@ -299,6 +299,8 @@ describe("sessions, watches, locks", { timeout: 180_000 }, () => {
     const holderLog = path.join(tmp, "holder.log");
     const holder = start(["lock", "/locks/lost", "--", "sh", "-c", `echo enter >> "${holderLog}"; exec sleep 60`]);
     await until(async () => (await readFile(holderLog, "utf8").catch(() => "")).includes("enter"), "the holder to enter");
+    const impatient = await zkRun(["lock", "--timeout", "300", "/locks/lost", "--", "sh", "-c", "echo never"]);
+    expect(impatient).toEqual({ code: 1, stdout: "", stderr: "zk lock: /locks/lost still held by another after 300 ms; gave up\n" });
     const waiter = start(["lock", "/locks/lost", "--", "sh", "-c", "echo next holder"]);
     await until(async () => (await zk.getChildren("/locks/lost")).children.length === 2, "the waiter to queue");
     const [first] = (await zk.getChildren("/locks/lost")).children.sort((a, b) => a.slice(-10).localeCompare(b.slice(-10)));
