@@ -306,6 +306,45 @@ describe("watches", { timeout: 120_000 }, () => {
     expect(await e.watch).toEqual({ type: "NodeCreated", path: "/w1/new", zxid: made.stat.czxid });
   });
 
+  test("close() ends persistent watches and rejects pending one-shots; an aborted signal rejects with its reason", async () => {
+    const zk = await session();
+    await zk.create("/w3");
+    const events = zk.addWatch("/w3");
+    const iterating = (async () => {
+      const seen: WatchEvent[] = [];
+      for await (const e of events) seen.push(e);
+      return seen;
+    })();
+    const { watch } = await zk.getData("/w3", { watch: true });
+    const ctl = new AbortController();
+    const aborted = zk.watch("/w3", "children", { signal: ctl.signal });
+    const reason = new Error("not interested");
+    ctl.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
+    const set = await zk.setData("/w3", "1");
+    expect(await watch).toEqual({ type: "NodeDataChanged", path: "/w3", zxid: set.mzxid });
+    const pending = zk.watch("/w3", "data");
+    await zk.close();
+    await expect(pending).rejects.toMatchObject({ code: "CLOSED" });
+    expect(await iterating).toEqual([{ type: "NodeDataChanged", path: "/w3", zxid: set.mzxid }]);
+  });
+
+  test("a persistent watch throws SessionExpiredError once its session is gone", async () => {
+    const zk = await session();
+    const events = zk.addWatch("/w4", { streamMs: 200 });
+    const outcome = (async () => {
+      for await (const e of events) void e;
+    })().then(
+      () => "ended",
+      (e) => e,
+    );
+    // The session closed from elsewhere (as an expiry would end it): the next stream is refused with 410.
+    const closed = await fetch(`${svc.url}/v1/sessions/${zk.sessionId}`, { method: "DELETE" });
+    expect(closed.status).toBe(204);
+    expect(await outcome).toBeInstanceOf(SessionExpiredError);
+    await zk.when("expired");
+  });
+
   test("a one-shot watch resumes from its zxid across 204s and across a stopped service", async () => {
     const faulty = new FaultyFetch();
     const zk = await session({ fetch: faulty.fetch });
