@@ -1,0 +1,149 @@
+// The fair lock, with separate clients (separate sessions) contending against
+// the real service on a real etcd. "No two holders overlap" is checked on
+// the zxids of the writes each holder made while it believed it held the
+// lock: in the service's one order of writes, no holding starts before the
+// previous one ended.
+import { describe, expect, test } from "vitest";
+import { LostError, Lock, RecipeTimeoutError, type Hold } from "../../recipes/index.js";
+import type { ZkClient } from "../../client/index.js";
+import { faultyFetch, servicePerFile, until } from "./harness.js";
+import { expectNoOverlap, type Holding } from "./overlap.js";
+
+const h = servicePerFile();
+
+/** A write inside the critical section: its zxid goes into the holding. */
+async function mark(zk: ZkClient, log: string, holding: Holding): Promise<void> {
+  holding.zxids.push((await zk.setData(log, holding.who)).mzxid);
+}
+
+describe("Lock", () => {
+  test("four clients, three rounds each: one holder at a time, in the order they queued", async () => {
+    const clients = await Promise.all([0, 1, 2, 3].map(() => h.client()));
+    const log = "/l1-log";
+    await clients[0]!.create(log);
+    const holdings: (Holding & { czxid: bigint })[] = [];
+    await Promise.all(
+      clients.map(async (zk, i) => {
+        const lock = new Lock(zk, "/locks/l1");
+        for (let round = 0; round < 3; round++) {
+          const hold = await lock.acquire();
+          const holding = { who: `c${i}r${round}`, zxids: [] as bigint[], czxid: hold.czxid };
+          holdings.push(holding);
+          await mark(zk, log, holding);
+          // Something else happens while holding, so that overlapping holders would interleave.
+          await zk.getData(log);
+          await mark(zk, log, holding);
+          expect(hold.signal.aborted).toBe(false);
+          await hold.release();
+        }
+      }),
+    );
+    expectNoOverlap(holdings, 12);
+    // Fair: holdings came in the order of their nodes' creation.
+    const byEntry = [...holdings].sort((a, b) => (a.zxids[0]! < b.zxids[0]! ? -1 : 1));
+    const czxids = byEntry.map((x) => x.czxid);
+    expect(czxids).toEqual([...czxids].sort((a, b) => (a < b ? -1 : 1)));
+    expect(await new Lock(clients[0]!, "/locks/l1").contenders()).toEqual([]);
+  });
+
+  test("the holder's session is closed from outside: it learns it lost the lock, and the lock passes down the queue", async () => {
+    const [a, b, c] = await Promise.all([h.client(), h.client(), h.client()]);
+    const log = "/l2-log";
+    await a!.create(log);
+    const path = "/locks/l2";
+    const holdA = await new Lock(a!, path).acquire();
+    const A: Holding = { who: "a", zxids: [] };
+    const waiters = [b!, c!].map(async (zk, i) => {
+      const hold = await new Lock(zk, path).acquire();
+      const holding: Holding = { who: ["b", "c"][i]!, zxids: [] };
+      await mark(zk, log, holding);
+      await mark(zk, log, holding);
+      await hold.release();
+      return holding;
+    });
+    await until("b and c queue behind a", async () => (await new Lock(a!, path).contenders()).length === 3);
+    // a works inside its critical section until it hears that it lost the lock.
+    const aWorks = (async () => {
+      while (!holdA.signal.aborted) {
+        try {
+          await mark(a!, log, A);
+        } catch {
+          await until("a hears of the loss", () => holdA.signal.aborted);
+        }
+      }
+    })();
+    await until("a has written", () => A.zxids.length > 0);
+    expect(await h.closeSession(a!.sessionId!)).toBe(204);
+    await aWorks;
+    const reason = holdA.signal.reason;
+    expect(reason).toBeInstanceOf(LostError);
+    expect(["expired", "deleted"]).toContain((reason as LostError).why);
+    const [B, C] = await Promise.all(waiters);
+    expectNoOverlap([A, B!, C!], 3);
+  });
+
+  test("a holder cut off from the service gives the lock up before its session expires and the next waiter gets it", async () => {
+    const cut = faultyFetch();
+    const a = await h.client({ fetch: cut.fetch });
+    const b = await h.client();
+    const log = "/l3-log";
+    await b.create(log);
+    const path = "/locks/l3";
+    const order: string[] = [];
+    const holdA = await new Lock(a, path).acquire();
+    holdA.signal.addEventListener("abort", () => order.push("a lost"));
+    const A: Holding = { who: "a", zxids: [] };
+    await mark(a, log, A);
+    const waiting = new Lock(b, path).acquire().then((hold) => {
+      order.push("b acquired");
+      return hold;
+    });
+    await until("b queues", async () => (await new Lock(b, path).contenders()).length === 2);
+    cut.cut();
+    const holdB = await waiting;
+    const B: Holding = { who: "b", zxids: [] };
+    await mark(b, log, B);
+    await holdB.release();
+    expect((holdA.signal.reason as LostError).why).toBe("suspended");
+    // The order of beliefs, not of times: a stopped believing before b started.
+    expect(order).toEqual(["a lost", "b acquired"]);
+    expectNoOverlap([A, B], 2);
+  });
+
+  test("a timed-out or cancelled wait leaves the queue, so later contenders are not blocked by it", async () => {
+    const [a, b, c, d] = await Promise.all([h.client(), h.client(), h.client(), h.client()]);
+    const path = "/locks/l4";
+    const holdA = await new Lock(a!, path).acquire();
+    await expect(new Lock(b!, path).acquire({ timeoutMs: 200 })).rejects.toBeInstanceOf(RecipeTimeoutError);
+    const ctl = new AbortController();
+    const cancelled = new Lock(c!, path).acquire({ signal: ctl.signal });
+    await until("c queues", async () => (await new Lock(a!, path).contenders()).length === 2);
+    ctl.abort(new Error("changed my mind"));
+    await expect(cancelled).rejects.toThrow("changed my mind");
+    expect((await new Lock(a!, path).contenders()).length).toBe(1);
+    const next = new Lock(d!, path).acquire();
+    await holdA.release();
+    const holdD: Hold = await next;
+    expect(await new Lock(a!, path).contenders()).toEqual([holdD.path.slice(path.length + 1)]);
+    await holdD.release();
+  });
+
+  test("a create whose answer is lost: the contender finds its own node by its GUID and queues once", async () => {
+    const lossy = faultyFetch();
+    const a = await h.client();
+    const b = await h.client({ fetch: lossy.fetch });
+    const path = "/locks/l5";
+    const holdA = await new Lock(a, path).acquire();
+    lossy.loseNextAnswer((url, init) => init.method === "POST" && url.includes("/v1/znodes/locks/l5/_c_"));
+    const waiting = new Lock(b, path).acquire();
+    await until("b queues", async () => (await new Lock(a, path).contenders()).length >= 2);
+    const queued = await new Lock(a, path).contenders();
+    await holdA.release();
+    const holdB = await waiting;
+    expect(lossy.lostAnswers()).toBe(1);
+    expect(queued).toHaveLength(2);
+    expect(queued[1]).toBe(holdB.path.slice(path.length + 1));
+    expect(await new Lock(a, path).contenders()).toEqual([queued[1]]);
+    await holdB.release();
+  });
+});
