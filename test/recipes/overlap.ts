@@ -50,3 +50,14 @@ export function expectAtMostConcurrent(holdings: Holding[], limit: number, count
   const { peak, at } = peakConcurrency(holdings);
   expect(peak, `overlapping holdings: ${at.join(", ")}`).toBeLessThanOrEqual(limit);
 }
+
+/** Each exclusive holding overlaps no other holding (shared ones may overlap each other). */
+export function expectExclusive(exclusive: Holding[], all: Holding[]): void {
+  for (const x of exclusive) {
+    for (const o of all) {
+      if (o === x) continue;
+      const { peak, at } = peakConcurrency([x, o]);
+      expect(peak, `overlapping holdings: ${at.join(", ")}`).toBe(1);
+    }
+  }
+}
