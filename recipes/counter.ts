@@ -44,7 +44,7 @@ export class DistributedCounter {
 
   /** Applies `f` to the value atomically (retried under contention; `f` may run several times). */
   async update(f: (value: bigint) => bigint): Promise<CounterChange> {
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const { value, version } = await this.read();
       const after = f(value);
       try {
@@ -55,8 +55,10 @@ export class DistributedCounter {
         const stat = await this.client.setData(this.path, after.toString(), version);
         return { before: value, after, zxid: stat.mzxid };
       } catch (e) {
-        if (e instanceof BadVersionError || e instanceof NodeExistsError || e instanceof NoNodeError) continue;
-        throw e;
+        if (!(e instanceof BadVersionError || e instanceof NodeExistsError || e instanceof NoNodeError)) throw e;
+        // Lost the race: back off a random while (as Curator's retry policy does), so that
+        // contenders spread out instead of colliding again at once.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
       }
     }
   }
