@@ -15,7 +15,7 @@ async function write(zk: ZkClient, log: string, into: bigint[]): Promise<void> {
   into.push((await zk.setData(log, "x")).mzxid);
 }
 
-describe("Barrier", () => {
+describe("Barrier", { timeout: 120_000 }, () => {
   test("waiters pass only once the barrier is removed; a missing barrier does not hold anyone", async () => {
     const [owner, ...waiters] = await Promise.all([0, 1, 2, 3].map(() => h.client()));
     const path = "/bar/a";
@@ -46,7 +46,7 @@ describe("Barrier", () => {
   });
 });
 
-describe("DoubleBarrier", () => {
+describe("DoubleBarrier", { timeout: 120_000 }, () => {
   test("four members, arriving one by one: nobody computes before all entered, nobody leaves before all are done", async () => {
     const clients = await Promise.all([0, 1, 2, 3].map(() => h.client()));
     const path = "/dbar/a";

@@ -9,7 +9,7 @@ import { servicePerFile } from "./harness.js";
 
 const h = servicePerFile();
 
-describe("DistributedCounter", () => {
+describe("DistributedCounter", { timeout: 120_000 }, () => {
   test("four clients add 1 ten times each: 40, every value reported once, in zxid order", async () => {
     const clients = await Promise.all([0, 1, 2, 3].map(() => h.client()));
     const changes = (

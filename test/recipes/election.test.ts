@@ -27,7 +27,7 @@ async function workWhileLeading(zk: ZkClient, log: string, holding: Holding, hol
   }
 }
 
-describe("LeaderElection", () => {
+describe("LeaderElection", { timeout: 120_000 }, () => {
   test("one leader at a time, in the order of joining, as each leader steps down", async () => {
     const clients = await Promise.all([0, 1, 2].map(() => h.client()));
     const path = "/elect/a";

@@ -16,7 +16,7 @@ async function mark(zk: ZkClient, log: string, holding: Holding): Promise<void> 
   holding.zxids.push((await zk.setData(log, holding.who)).mzxid);
 }
 
-describe("Lock", () => {
+describe("Lock", { timeout: 120_000 }, () => {
   test("four clients, three rounds each: one holder at a time, in the order they queued", async () => {
     const clients = await Promise.all([0, 1, 2, 3].map(() => h.client()));
     const log = "/l1-log";

@@ -9,7 +9,7 @@ import { faultyFetch, servicePerFile } from "./harness.js";
 
 const h = servicePerFile();
 
-describe("Queue", () => {
+describe("Queue", { timeout: 120_000 }, () => {
   test("three producers, three consumers: every item delivered once, each producer's items in order", async () => {
     const producers = await Promise.all([0, 1, 2].map(() => h.client()));
     const consumers = await Promise.all([0, 1, 2].map(() => h.client()));

@@ -14,7 +14,7 @@ async function mark(zk: ZkClient, log: string, holding: Holding): Promise<void> 
   holding.zxids.push((await zk.setData(log, holding.who)).mzxid);
 }
 
-describe("ReadWriteLock", () => {
+describe("ReadWriteLock", { timeout: 120_000 }, () => {
   test("three readers hold it at once; writers exclude readers and each other over many rounds", async () => {
     const clients = await Promise.all([0, 1, 2, 3, 4].map(() => h.client()));
     const path = "/rw/a";
