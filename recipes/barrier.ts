@@ -7,7 +7,7 @@
 // watch for. A barrier path serves one round: `ready` is removed by the last
 // to leave.
 import { NodeExistsError, NoNodeError, type ZkClient } from "../client/index.js";
-import { deadline, ensureDir, join, type WaitOptions } from "./contenders.js";
+import { deadline, ensureDir, join, patiently, type WaitOptions } from "./contenders.js";
 import { deleteQuietly } from "./hold.js";
 import { newGuid } from "./names.js";
 
@@ -38,7 +38,7 @@ export class Barrier {
       for (;;) {
         let zxid: bigint;
         try {
-          zxid = (await this.client.getData(this.path, { signal: d.signal })).zxid;
+          zxid = (await patiently(d.signal, () => this.client.getData(this.path, { signal: d.signal }))).zxid;
         } catch (e) {
           if (e instanceof NoNodeError) return;
           throw e;
@@ -88,7 +88,7 @@ export class DoubleBarrier {
       }
       try {
         for (;;) {
-          const { children, zxid } = await this.client.getChildren(this.path, { signal: d.signal });
+          const { children, zxid } = await patiently(d.signal, () => this.client.getChildren(this.path, { signal: d.signal }));
           if (children.includes(READY)) return;
           if (!children.includes(this.name)) throw new NoNodeError("NONODE", `${this.ours} is gone: the session ended`, { path: this.ours });
           if (children.length >= this.count) {
@@ -123,7 +123,7 @@ export class DoubleBarrier {
         let members: string[];
         let zxid: bigint;
         try {
-          const r = await this.client.getChildren(this.path, { signal: d.signal });
+          const r = await patiently(d.signal, () => this.client.getChildren(this.path, { signal: d.signal }));
           members = r.children.filter((c) => c !== READY).sort();
           zxid = r.zxid;
         } catch (e) {

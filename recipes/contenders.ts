@@ -113,7 +113,7 @@ export async function waitTurn(client: ZkClient, dir: string, ours: string, kind
   const name = ours.slice(ours.lastIndexOf("/") + 1);
   for (;;) {
     signal.throwIfAborted();
-    const { children, zxid } = await client.getChildren(dir, { signal });
+    const { children, zxid } = await patiently(signal, () => client.getChildren(dir, { signal }));
     const sorted = sortedNodes(children, kinds);
     const index = sorted.indexOf(name);
     if (index < 0) {
@@ -132,6 +132,36 @@ export async function waitTurn(client: ZkClient, dir: string, ours: string, kind
  */
 export async function waitGone(client: ZkClient, path: string, zxid: bigint, signal: AbortSignal): Promise<void> {
   await client.watch(path, "exists", { zxid, signal });
+}
+
+/**
+ * A read inside a wait, retried for as long as the service is unreachable (as
+ * kazoo's lock retries without limit): the wait ends when it is given up,
+ * the client is closed, or the session turns out to have expired.
+ */
+export async function patiently<T>(signal: AbortSignal, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (e) {
+      if (!(e instanceof ConnectionLossError) || signal.aborted) throw e;
+      await pause(Math.random() * Math.min(2000, 100 * 2 ** Math.min(attempt, 5)), signal);
+    }
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** The usual blocker: the node just in front (a fair mutex). */

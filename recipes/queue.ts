@@ -14,7 +14,7 @@
 // put() uses a protected name, so a put whose answer was lost is found again
 // instead of being added twice.
 import { BadVersionError, ConnectionLossError, NodeExistsError, NoNodeError, toText, type ZkClient } from "../client/index.js";
-import { createProtected, deadline, ensureDir, join, type WaitOptions } from "./contenders.js";
+import { createProtected, deadline, ensureDir, join, patiently, type WaitOptions } from "./contenders.js";
 import { deleteQuietly } from "./hold.js";
 import { newGuid, sortedNodes } from "./names.js";
 
@@ -56,7 +56,7 @@ export class Queue {
     try {
       await ensureDir(this.client, this.path);
       for (;;) {
-        const { names, zxid } = await this.items(d.signal);
+        const { names, zxid } = await patiently(d.signal, () => this.items(d.signal));
         for (const name of names) {
           d.signal.throwIfAborted();
           const item = await this.claim(name);

@@ -8,7 +8,7 @@
 // The limit is stored in `<path>`'s data, so clients configured with
 // different limits are refused instead of silently disagreeing (as kazoo).
 import { BadVersionError, NodeExistsError, toText, type ZkClient } from "../client/index.js";
-import { createProtected, deadline, join, type WaitOptions } from "./contenders.js";
+import { createProtected, deadline, join, patiently, type WaitOptions } from "./contenders.js";
 import { deleteQuietly, Hold, type HoldOptions } from "./hold.js";
 import { Lock } from "./lock.js";
 import { sortedNodes } from "./names.js";
@@ -71,7 +71,7 @@ export class Semaphore {
   private async waitForRoom(ours: string, signal: AbortSignal): Promise<void> {
     const name = ours.slice(ours.lastIndexOf("/") + 1);
     for (;;) {
-      const { children, zxid } = await this.client.getChildren(this.leases, { signal });
+      const { children, zxid } = await patiently(signal, () => this.client.getChildren(this.leases, { signal }));
       const sorted = sortedNodes(children, [LEASE]);
       const index = sorted.indexOf(name);
       if (index < 0) throw new Error(`${ours} is gone while waiting: the session ended or someone deleted it`);

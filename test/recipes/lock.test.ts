@@ -110,6 +110,43 @@ describe("Lock", { timeout: 120_000 }, () => {
     expectNoOverlap([A, B], 2);
   });
 
+  test("a waiter cut off from the service for a moment keeps its place and gets the lock", async () => {
+    const flaky = faultyFetch();
+    const a = await h.client();
+    const b = await h.client({ fetch: flaky.fetch });
+    const path = "/locks/l6";
+    const holdA = await new Lock(a, path).acquire();
+    const waiting = new Lock(b, path).acquire();
+    await until("b queues", async () => (await new Lock(a, path).contenders()).length === 2);
+    const queued = await new Lock(a, path).contenders();
+    flaky.cut();
+    await until("b notices", () => b.state === "suspended");
+    // a lets go while b cannot hear of it; b finds out once it is back.
+    await holdA.release();
+    flaky.restore();
+    const holdB = await waiting;
+    expect(holdB.path.slice(path.length + 1)).toBe(queued[1]);
+    expect(holdB.signal.aborted).toBe(false);
+    await holdB.release();
+  });
+
+  test("withLock releases however its function ends; a released holding is never reported lost", async () => {
+    const [a, b] = await Promise.all([h.client(), h.client()]);
+    const path = "/locks/l7";
+    await expect(new Lock(a!, path).withLock(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(await new Lock(a!, path).contenders()).toEqual([]);
+    expect(await new Lock(a!, path).withLock(async (hold) => hold.path.startsWith(`${path}/_c_`))).toBe(true);
+    const hold = await new Lock(b!, path).acquire();
+    await hold.release();
+    await hold.release();
+    expect(await h.closeSession(b!.sessionId!)).toBe(204);
+    await until("b hears its session is gone", async () => {
+      await b!.exists("/").catch(() => undefined);
+      return b!.state === "expired";
+    });
+    expect(hold.signal.aborted).toBe(false);
+  });
+
   test("a timed-out or cancelled wait leaves the queue, so later contenders are not blocked by it", async () => {
     const [a, b, c, d] = await Promise.all([h.client(), h.client(), h.client(), h.client()]);
     const path = "/locks/l4";
