@@ -108,9 +108,22 @@ export class ZkClient {
 
   // ── session ───────────────────────────────────────────────────────────────
 
-  /** Opens a session (again, after an expiry) and starts pinging it. */
-  async start(): Promise<SessionInfo> {
+  /**
+   * Opens a session (again, after an expiry) and starts pinging it. With
+   * `sessionId`, takes over a session another client opened (it is pinged to
+   * check it is live) instead of opening one.
+   */
+  async start(options: { sessionId?: bigint } = {}): Promise<SessionInfo> {
     this.assertOpen();
+    if (options.sessionId !== undefined) {
+      const id = options.sessionId;
+      return this.session.open(this.sessionTimeoutMs, () =>
+        this.readOp(async () => {
+          const { body } = await this.http.json<{ id: string; timeoutMs: number }>({ method: "POST", path: `/v1/sessions/${id}/ping` });
+          return { id: BigInt(body.id), timeoutMs: body.timeoutMs };
+        }),
+      );
+    }
     // Opening is retried: a session opened twice leaves an orphan that owns nothing and expires.
     return this.session.open(this.sessionTimeoutMs, (timeoutMs) =>
       this.readOp(async () => {
@@ -120,8 +133,12 @@ export class ZkClient {
     );
   }
 
-  /** Closes the session (its ephemerals go at once), ends every watch, and stops. */
-  async close(): Promise<void> {
+  /**
+   * Closes the session (its ephemerals go at once), ends every watch, and
+   * stops. With `keepSession`, leaves the session open (it expires unless
+   * another client pings it).
+   */
+  async close(options: { keepSession?: boolean } = {}): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort(new ClientClosedError("CLOSED", "the client was closed"));
     this.session.stop();
@@ -129,7 +146,7 @@ export class ZkClient {
     const info = this.session.info;
     const live = this.session.state === "connected" || this.session.state === "suspended";
     this.session.closed();
-    if (!info || !live) return;
+    if (!info || !live || options.keepSession) return;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.http.send({ method: "DELETE", path: `/v1/sessions/${info.id}` });

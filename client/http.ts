@@ -81,7 +81,7 @@ export class Http {
       body = JSON.stringify(req.json);
       headers["content-type"] = "application/json";
     }
-    const timeoutMs = req.timeoutMs ?? this.requestTimeoutMs;
+    const timeoutMs = Math.ceil(req.timeoutMs ?? this.requestTimeoutMs);
     const signals = [req.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter((s): s is AbortSignal => !!s);
     const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : anySignal(signals);
     let res: Response;

@@ -41,9 +41,13 @@ export class SessionKeeper {
     return this.current;
   }
 
-  /** The ZK-Session header for requests made while a session is open. */
+  /**
+   * The ZK-Session header for requests made in the session. Also once it has
+   * expired: every request then fails with SESSIONEXPIRED, as ZooKeeper's do
+   * on an expired handle, until a new session is opened.
+   */
   header(): Record<string, string> {
-    return this.current && (this.stateNow === "connected" || this.stateNow === "suspended") ? { "zk-session": this.current.id.toString() } : {};
+    return this.current && this.stateNow !== "closed" ? { "zk-session": this.current.id.toString() } : {};
   }
 
   on(event: StateEvent | "state", listener: StateListener): () => void {
@@ -145,7 +149,7 @@ export class SessionKeeper {
         method: "POST",
         path: `/v1/sessions/${info.id}/ping`,
         // A ping that takes longer than a third of the timeout is as good as lost.
-        timeoutMs: Math.max(1000, third),
+        timeoutMs: Math.max(1000, Math.ceil(third)),
       });
       if (this.current !== info) return;
       this.failures = 0;

@@ -1,0 +1,368 @@
+// The TypeScript client (zk-etcd/client, imported by package name) against the
+// Node server listening on a real loopback port, over a real etcd. Expected
+// values follow from ZooKeeper 3.8 semantics and docs/api.md, not from output.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  Acls,
+  AuthFailedError,
+  BadArgumentsError,
+  BadVersionError,
+  digestId,
+  fromText,
+  InvalidAclError,
+  NoAuthError,
+  NoChildrenForEphemeralsError,
+  NodeExistsError,
+  NoNodeError,
+  NotEmptyError,
+  SessionExpiredError,
+  toText,
+  ZkClient,
+  ZkError,
+  type ClientOptions,
+  type StateEvent,
+  type WatchEvent,
+} from "zk-etcd/client";
+import { startEtcdCluster, type EtcdCluster } from "../support/etcd-server.js";
+import { startHttpService, type HttpService } from "../support/http-service.js";
+import { FaultyFetch, until } from "./support.js";
+
+let etcd: EtcdCluster;
+/** The service the clients under test talk to; `other` is a second instance on the same tree. */
+let svc: HttpService;
+let other: HttpService;
+const clients: ZkClient[] = [];
+
+const FAST_RETRY = { retries: 30, baseDelayMs: 20, maxDelayMs: 300 };
+
+function client(options: Partial<ClientOptions> = {}, url = svc.url): ZkClient {
+  const c = new ZkClient({ url, retry: FAST_RETRY, sessionTimeoutMs: 4000, ...options });
+  clients.push(c);
+  return c;
+}
+
+async function session(options: Partial<ClientOptions> = {}, url?: string): Promise<ZkClient> {
+  const c = client(options, url);
+  await c.start();
+  return c;
+}
+
+beforeAll(async () => {
+  etcd = await startEtcdCluster(1);
+  const vars = { ZK_PREFIX: `client-${process.pid}/`, ZK_API_CREDENTIALS: "alice:secret,bob:pw" };
+  svc = await startHttpService(etcd.endpoints[0]!, vars);
+  other = await startHttpService(etcd.endpoints[0]!, vars);
+});
+
+afterAll(async () => {
+  for (const c of clients) await c.close().catch(() => undefined);
+  await svc?.close();
+  await other?.close();
+  await etcd?.stop();
+});
+
+describe("znode operations", () => {
+  test("create in every mode, read, set, delete; Stat as bigints", async () => {
+    const zk = await session();
+    const { path, stat } = await zk.create("/ops", { data: "hello" });
+    expect(path).toBe("/ops");
+    expect(typeof stat.czxid).toBe("bigint");
+    expect(stat).toMatchObject({ version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, dataLength: 5, numChildren: 0 });
+    expect(stat.mzxid).toBe(stat.czxid);
+    expect(stat.pzxid).toBe(stat.czxid);
+
+    const bytes = new Uint8Array([0, 255, 128, 10]);
+    await zk.create("/ops/bin", { data: bytes });
+    const got = await zk.getData("/ops/bin");
+    expect(got.data).toEqual(bytes);
+    expect(got.zxid).toBeGreaterThanOrEqual(got.stat.mzxid);
+    expect(await zk.getText("/ops")).toBe("hello");
+
+    const seq1 = await zk.create("/ops/job-", { mode: "persistent_sequential" });
+    const seq2 = await zk.create("/ops/job-", { mode: "persistent_sequential" });
+    // bin was child 0; the sequence counts every child ever created (%010d).
+    expect([seq1.path, seq2.path]).toEqual(["/ops/job-0000000001", "/ops/job-0000000002"]);
+
+    const eph = await zk.create("/ops/eph", { mode: "ephemeral" });
+    expect(eph.stat.ephemeralOwner).toBe(zk.sessionId);
+    const ephSeq = await zk.create("/ops/e-", { mode: "ephemeral_sequential" });
+    expect(ephSeq.path).toBe("/ops/e-0000000004");
+    expect(await zk.getEphemerals()).toEqual(["/ops/e-0000000004", "/ops/eph"]);
+    await zk.create("/ops/cont", { mode: "container" });
+    const ttl = await zk.create("/ops/ttl", { mode: "persistent_with_ttl", ttlMs: 60_000 });
+    expect(ttl.stat.ephemeralOwner).toBe(0n);
+
+    const kids = await zk.getChildren("/ops");
+    expect(kids.children).toEqual(["bin", "cont", "e-0000000004", "eph", "job-0000000001", "job-0000000002", "ttl"]);
+    expect(kids.stat.numChildren).toBe(7);
+
+    const set = await zk.setData("/ops", "v1", 0);
+    expect(set.version).toBe(1);
+    expect(set.mzxid).toBeGreaterThan(stat.mzxid);
+    expect((await zk.setData("/ops", fromText("v2"))).version).toBe(2);
+    expect(await zk.exists("/ops")).toMatchObject({ version: 2, dataLength: 2 });
+    expect(await zk.exists("/ops/none")).toBeNull();
+
+    await zk.delete("/ops/bin", 0);
+    expect(await zk.exists("/ops/bin")).toBeNull();
+    await zk.create("/ops/deep/a/b", { parents: true, data: "x" });
+    expect(await zk.getText("/ops/deep/a/b")).toBe("x");
+    await zk.ensurePath("/ops/deep/a/c");
+    await zk.ensurePath("/ops/deep/a/c");
+    await zk.delete("/ops/deep", { recursive: true });
+    expect(await zk.exists("/ops/deep")).toBeNull();
+    await zk.sync("/ops");
+    await zk.sync("/does-not-exist");
+  });
+
+  test("typed errors carry ZooKeeper's code name and number", async () => {
+    const zk = await session();
+    await zk.create("/err");
+    const eph = await zk.create("/err/eph", { mode: "ephemeral" });
+    await zk.create("/err/full/child", { parents: true });
+    const cases: [() => Promise<unknown>, Function, string, number][] = [
+      [() => zk.getData("/err/missing"), NoNodeError, "NONODE", -101],
+      [() => zk.create("/err"), NodeExistsError, "NODEEXISTS", -110],
+      [() => zk.setData("/err", "x", 7), BadVersionError, "BADVERSION", -103],
+      [() => zk.delete("/"), BadArgumentsError, "BADARGUMENTS", -8],
+      [() => zk.create(`${eph.path}/child`), NoChildrenForEphemeralsError, "NOCHILDRENFOREPHEMERALS", -108],
+      [() => zk.create("/err/acl", { acl: [{ scheme: "world", id: "someone", perms: "r" }] }), InvalidAclError, "INVALIDACL", -114],
+      [() => zk.create("/err/x/y"), NoNodeError, "NONODE", -101],
+      [() => zk.delete("/err/full"), NotEmptyError, "NOTEMPTY", -111],
+    ];
+    for (const [call, Class, code, number] of cases) {
+      const e = await call().then(
+        () => null,
+        (err) => err,
+      );
+      expect(e, code).toBeInstanceOf(Class);
+      expect(e).toBeInstanceOf(ZkError);
+      expect([e.code, e.zkCode]).toEqual([code, number]);
+      expect(e.message).not.toBe("");
+    }
+    // Paths ZooKeeper's client refuses never reach the service.
+    for (const bad of ["relative", "/a/../b", "/a//b", "/a/"]) {
+      await expect(zk.exists(bad)).rejects.toBeInstanceOf(BadArgumentsError);
+    }
+    const wrong = client({ user: "alice", password: "wrong" });
+    const auth = await wrong.exists("/").catch((e) => e);
+    expect(auth).toBeInstanceOf(AuthFailedError);
+    expect([auth.code, auth.zkCode, auth.status]).toEqual(["AUTHFAILED", -115, 401]);
+  });
+});
+
+describe("ACLs", () => {
+  test("get and set with the auth, digest and world schemes; NOAUTH for others", async () => {
+    const alice = await session({ user: "alice", password: "secret" });
+    const bob = await session({ user: "bob", password: "pw" });
+    await alice.create("/acl", { data: "private", acl: Acls.CREATOR_ALL });
+    const { acl, stat } = await alice.getAcl("/acl");
+    expect(acl).toEqual([{ scheme: "digest", id: await digestId("alice", "secret"), perms: "cdrwa" }]);
+    expect(stat.aversion).toBe(0);
+    const denied = await bob.getData("/acl").catch((e) => e);
+    expect(denied).toBeInstanceOf(NoAuthError);
+    expect([denied.code, denied.zkCode, denied.status]).toEqual(["NOAUTH", -102, 403]);
+
+    const after = await alice.setAcl("/acl", [...Acls.READ, { scheme: "digest", id: await digestId("alice", "secret"), perms: "cdrwa" }], 0);
+    expect(after.aversion).toBe(1);
+    expect(await bob.getText("/acl")).toBe("private");
+    await expect(bob.setData("/acl", "no")).rejects.toBeInstanceOf(NoAuthError);
+    await expect(alice.setAcl("/acl", Acls.OPEN, 0)).rejects.toBeInstanceOf(BadVersionError);
+  });
+});
+
+describe("multi", () => {
+  test("a builder commits all ops under one zxid; a failure applies none and says which op", async () => {
+    const zk = await session();
+    await zk.create("/m");
+    const results = await zk
+      .transaction()
+      .create("/m/a", { data: "a" })
+      .create("/m/a/b")
+      .setData("/m/a", "a2", 0)
+      .check("/m", 0)
+      .create("/m/s-", { mode: "persistent_sequential" })
+      .commit();
+    expect(results.map((r) => [r.op, r.path])).toEqual([
+      ["create", "/m/a"],
+      ["create", "/m/a/b"],
+      ["setData", "/m/a"],
+      ["check", "/m"],
+      ["create", "/m/s-0000000001"],
+    ]);
+    const zxids = results.flatMap((r) => ("stat" in r ? [r.stat.mzxid] : []));
+    expect(new Set(zxids).size).toBe(1);
+    expect(results[2]).toMatchObject({ stat: { version: 1 } });
+
+    const failed = await zk.transaction().create("/m/c").delete("/m/a").check("/m", 0).commit().catch((e) => e);
+    expect(failed).toBeInstanceOf(NotEmptyError);
+    expect(failed.results.map((r: { code: string }) => r.code)).toEqual(["OK", "NOTEMPTY", "RUNTIMEINCONSISTENCY"]);
+    expect(failed.failedOp).toBe(1);
+    expect(await zk.exists("/m/c")).toBeNull();
+
+    const read = await zk.multiRead([
+      { op: "getData", path: "/m/a" },
+      { op: "getChildren", path: "/m" },
+      { op: "getData", path: "/m/none" },
+    ]);
+    expect(read[0]).toMatchObject({ op: "getData", path: "/m/a", stat: { version: 1 } });
+    expect(toText((read[0] as { data: Uint8Array }).data)).toBe("a2");
+    expect(read[1]).toMatchObject({ op: "getChildren", children: ["a", "s-0000000001"] });
+    expect((read[2] as { error: ZkError }).error).toBeInstanceOf(NoNodeError);
+  });
+});
+
+describe("sessions", () => {
+  test("connected on start; close removes the ephemerals and says closed", async () => {
+    const zk = client();
+    const states: StateEvent[] = [];
+    zk.on("state", (s) => states.push(s));
+    const info = await zk.start();
+    expect(info.timeoutMs).toBe(4000);
+    expect(zk.state).toBe("connected");
+    await zk.create("/s-close", { mode: "ephemeral" });
+    await zk.close();
+    expect(states).toEqual(["connected", "closed"]);
+    const observer = client();
+    expect(await observer.exists("/s-close")).toBeNull();
+    await expect(zk.exists("/")).rejects.toMatchObject({ code: "CLOSED" });
+  });
+
+  test("pings keep a session alive past its timeout", async () => {
+    const faulty = new FaultyFetch();
+    const zk = await session({ fetch: faulty.fetch });
+    await zk.create("/s-alive", { mode: "ephemeral" });
+    // Four pings at a third of the 4 s timeout span more than the timeout.
+    await until(() => faulty.count("POST /v1/sessions/") >= 4, "four pings");
+    expect(zk.state).toBe("connected");
+    expect((await client().exists("/s-alive"))?.ephemeralOwner).toBe(zk.sessionId);
+  });
+
+  test("suspended while the service is stopped, connected when it is back", async () => {
+    const zk = await session();
+    const states: StateEvent[] = [];
+    zk.on("state", (s) => states.push(s));
+    await svc.stop();
+    await zk.when("suspended");
+    await svc.start();
+    await zk.when("connected");
+    expect(states).toEqual(["suspended", "connected"]);
+    expect(await zk.getEphemerals()).toEqual([]);
+  });
+
+  test("suspended while etcd is down (503), connected when it is back; reads retried meanwhile", async () => {
+    const zk = await session({ sessionTimeoutMs: 10_000 });
+    await zk.create("/s-etcd", { data: "kept" });
+    const states: StateEvent[] = [];
+    zk.on("state", (s) => states.push(s));
+    await etcd.members[0]!.stop();
+    await zk.when("suspended");
+    const read = zk.getText("/s-etcd");
+    await etcd.members[0]!.start();
+    expect(await read).toBe("kept");
+    await zk.when("connected");
+    expect(states.slice(0, 2)).toEqual(["suspended", "connected"]);
+  });
+
+  test("expired (410) after the client could not ping for longer than the timeout", async () => {
+    const faulty = new FaultyFetch();
+    const zk = await session({ fetch: faulty.fetch });
+    const states: StateEvent[] = [];
+    zk.on("state", (s) => states.push(s));
+    const { path } = await zk.create("/s-exp", { mode: "ephemeral" });
+    const pending = zk.getData("/s-exp", { watch: true });
+    const { watch } = await pending;
+    faulty.partition();
+    await zk.when("suspended");
+    // The service expires the session (its ephemeral goes) while this client cannot reach it.
+    const observer = client();
+    await until(async () => (await observer.exists(path)) === null, "the session's ephemeral to go");
+    faulty.partitioned = false;
+    await zk.when("expired");
+    expect(states).toEqual(["suspended", "expired"]);
+    await expect(watch).rejects.toBeInstanceOf(SessionExpiredError);
+    await expect(zk.create("/s-exp2", { mode: "ephemeral" })).rejects.toBeInstanceOf(SessionExpiredError);
+    // A new session on the same client.
+    await zk.start();
+    expect(zk.state).toBe("connected");
+    expect((await zk.create("/s-exp", { mode: "ephemeral" })).stat.ephemeralOwner).toBe(zk.sessionId);
+  });
+});
+
+describe("watches", () => {
+  test("one-shot data, children and exists watches fire once with the write's zxid", async () => {
+    const zk = await session();
+    await zk.create("/w1", { data: "0" });
+    const d = await zk.getData("/w1", { watch: true });
+    const c = await zk.getChildren("/w1", { watch: true });
+    const e = await zk.watchExists("/w1/new");
+    expect(e.stat).toBeNull();
+    const set = await zk.setData("/w1", "1");
+    expect(await d.watch).toEqual({ type: "NodeDataChanged", path: "/w1", zxid: set.mzxid });
+    const made = await zk.create("/w1/new");
+    expect(await c.watch).toEqual({ type: "NodeChildrenChanged", path: "/w1", zxid: made.stat.czxid });
+    expect(await e.watch).toEqual({ type: "NodeCreated", path: "/w1/new", zxid: made.stat.czxid });
+  });
+
+  test("a one-shot watch resumes from its zxid across 204s and across a stopped service", async () => {
+    const faulty = new FaultyFetch();
+    const zk = await session({ fetch: faulty.fetch });
+    const writer = client({}, other.url);
+    await zk.create("/w2", { data: "0" });
+    const read = await zk.getData("/w2");
+    const watch = zk.watch("/w2", "data", { zxid: read.zxid, pollMs: 50 });
+    await until(() => faulty.count("GET /v1/watch/w2") >= 3, "three polls answered 204");
+    await svc.stop();
+    const polls = faulty.count("GET /v1/watch/w2");
+    // Written while the watcher cannot reach its service.
+    const set = await writer.setData("/w2", "1");
+    await writer.setData("/w2", "2");
+    await until(() => faulty.count("GET /v1/watch/w2") > polls, "a poll refused by the stopped service");
+    await svc.start();
+    // The first change after the read, though it happened while disconnected.
+    expect(await watch).toEqual({ type: "NodeDataChanged", path: "/w2", zxid: set.mzxid });
+  });
+
+  test("a persistent watch delivers every event once, in order, across stream ends, a stopped service and a cut stream", async () => {
+    const faulty = new FaultyFetch();
+    const zk = await session({ fetch: faulty.fetch });
+    const writer = client({}, other.url);
+    await zk.create("/pw");
+    const watch = zk.addWatch("/pw", { recursive: true, streamMs: 200 });
+    const got: WatchEvent[] = [];
+    const reading = (async () => {
+      for await (const e of watch) {
+        got.push(e);
+        if (e.path === "/pw/end") break;
+      }
+    })();
+    const expected: WatchEvent[] = [];
+    await until(() => faulty.count("GET /v1/events/pw") >= 1, "the stream to open");
+    const a = await writer.create("/pw/a", { data: "1" });
+    expected.push({ type: "NodeCreated", path: "/pw/a", zxid: a.stat.czxid });
+    await until(() => faulty.count("GET /v1/events/pw") >= 3, "two streams to end");
+    const a2 = await writer.setData("/pw/a", "2");
+    expected.push({ type: "NodeDataChanged", path: "/pw/a", zxid: a2.mzxid });
+
+    await svc.stop();
+    const b = await writer.create("/pw/b");
+    expected.push({ type: "NodeCreated", path: "/pw/b", zxid: b.stat.czxid });
+    await writer.delete("/pw/a");
+    // After a write, ZK-Zxid is that write's zxid.
+    expected.push({ type: "NodeDeleted", path: "/pw/a", zxid: writer.lastZxid });
+    await svc.start();
+    await until(() => got.length >= 4, "the events written while the service was stopped");
+
+    // A multi's events share its zxid; the stream breaks off just after the first of them.
+    faulty.cutStreamAfter('"path":"/pw/m1"');
+    const m = await writer.transaction().create("/pw/m1").create("/pw/m2").create("/pw/m3").commit();
+    const mz = m[0]!.op === "create" ? m[0]!.stat.czxid : -1n;
+    for (const p of ["/pw/m1", "/pw/m2", "/pw/m3"]) expected.push({ type: "NodeCreated", path: p, zxid: mz });
+    await until(() => faulty.cuts === 1, "the stream to be cut");
+    const end = await writer.create("/pw/end");
+    expected.push({ type: "NodeCreated", path: "/pw/end", zxid: end.stat.czxid });
+    await reading;
+    expect(got).toEqual(expected);
+    expect(watch.zxid).toBeGreaterThanOrEqual(mz);
+  });
+});
