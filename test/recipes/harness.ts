@@ -9,9 +9,7 @@ import { startEtcd, type EtcdServer } from "../support/etcd-server.js";
 import { startHttpService, type HttpService } from "../support/http-service.js";
 
 /** Short enough that a test can let a session lapse, long enough for a loaded machine to keep one alive. */
-// A multiple of 3: the client pings every third of it, and (as of i15a f54dd11) a fractional
-// third makes its ping fail before sending (see notes).
-export const SESSION_MS = 4500;
+export const SESSION_MS = 4000;
 
 export interface Harness {
   url(): string;
