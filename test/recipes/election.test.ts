@@ -7,7 +7,8 @@
 import { describe, expect, test } from "vitest";
 import type { ZkClient } from "../../client/index.js";
 import { ElectionEvent, LeaderElection, LostError, RecipeTimeoutError, type Hold } from "../../recipes/index.js";
-import { faultyFetch, servicePerFile, until } from "./harness.js";
+import { FaultyFetch } from "../client/support.js";
+import { servicePerFile, until } from "./harness.js";
 import { expectNoOverlap, type Holding } from "./overlap.js";
 
 const h = servicePerFile();
@@ -82,7 +83,7 @@ describe("LeaderElection", { timeout: 120_000 }, () => {
   });
 
   test("a leader cut off from the service gives leadership up before the service lets anyone else lead", async () => {
-    const cut = faultyFetch();
+    const cut = new FaultyFetch();
     const a = await h.client({ fetch: cut.fetch });
     const b = await h.client();
     const path = "/elect/c";
@@ -98,7 +99,7 @@ describe("LeaderElection", { timeout: 120_000 }, () => {
     await ea.awaitLeadership();
     const A: Holding = { who: "a", zxids: [] };
     await mark(a, log, A);
-    cut.cut();
+    cut.partition();
     // b is elected only once a's session has expired on the service: a's pings no longer arrive.
     await eb.awaitLeadership();
     const B: Holding = { who: "b", zxids: [] };

@@ -6,7 +6,8 @@
 import { describe, expect, test } from "vitest";
 import { LostError, Lock, RecipeTimeoutError, type Hold } from "../../recipes/index.js";
 import type { ZkClient } from "../../client/index.js";
-import { faultyFetch, servicePerFile, until } from "./harness.js";
+import { FaultyFetch } from "../client/support.js";
+import { servicePerFile, until } from "./harness.js";
 import { expectNoOverlap, type Holding } from "./overlap.js";
 
 const h = servicePerFile();
@@ -83,7 +84,7 @@ describe("Lock", { timeout: 120_000 }, () => {
   });
 
   test("a holder cut off from the service gives the lock up before its session expires and the next waiter gets it", async () => {
-    const cut = faultyFetch();
+    const cut = new FaultyFetch();
     const a = await h.client({ fetch: cut.fetch });
     const b = await h.client();
     const log = "/l3-log";
@@ -99,7 +100,7 @@ describe("Lock", { timeout: 120_000 }, () => {
       return hold;
     });
     await until("b queues", async () => (await new Lock(b, path).contenders()).length === 2);
-    cut.cut();
+    cut.partition();
     const holdB = await waiting;
     const B: Holding = { who: "b", zxids: [] };
     await mark(b, log, B);
@@ -111,7 +112,7 @@ describe("Lock", { timeout: 120_000 }, () => {
   });
 
   test("a waiter cut off from the service for a moment keeps its place and gets the lock", async () => {
-    const flaky = faultyFetch();
+    const flaky = new FaultyFetch();
     const a = await h.client();
     const b = await h.client({ fetch: flaky.fetch });
     const path = "/locks/l6";
@@ -119,11 +120,11 @@ describe("Lock", { timeout: 120_000 }, () => {
     const waiting = new Lock(b, path).acquire();
     await until("b queues", async () => (await new Lock(a, path).contenders()).length === 2);
     const queued = await new Lock(a, path).contenders();
-    flaky.cut();
+    flaky.partition();
     await until("b notices", () => b.state === "suspended");
     // a lets go while b cannot hear of it; b finds out once it is back.
     await holdA.release();
-    flaky.restore();
+    flaky.partitioned = false;
     const holdB = await waiting;
     expect(holdB.path.slice(path.length + 1)).toBe(queued[1]);
     expect(holdB.signal.aborted).toBe(false);
@@ -166,18 +167,18 @@ describe("Lock", { timeout: 120_000 }, () => {
   });
 
   test("a create whose answer is lost: the contender finds its own node by its GUID and queues once", async () => {
-    const lossy = faultyFetch();
+    const lossy = new FaultyFetch();
     const a = await h.client();
     const b = await h.client({ fetch: lossy.fetch });
     const path = "/locks/l5";
     const holdA = await new Lock(a, path).acquire();
-    lossy.loseNextAnswer((url, init) => init.method === "POST" && url.includes("/v1/znodes/locks/l5/_c_"));
+    lossy.arm("lose", (method, url) => method === "POST" && url.includes("/v1/znodes/locks/l5/_c_"));
     const waiting = new Lock(b, path).acquire();
     await until("b queues", async () => (await new Lock(a, path).contenders()).length >= 2);
     const queued = await new Lock(a, path).contenders();
     await holdA.release();
     const holdB = await waiting;
-    expect(lossy.lostAnswers()).toBe(1);
+    expect(lossy.injected).toBe(1);
     expect(queued).toHaveLength(2);
     expect(queued[1]).toBe(holdB.path.slice(path.length + 1));
     expect(await new Lock(a, path).contenders()).toEqual([queued[1]]);

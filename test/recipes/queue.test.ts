@@ -5,7 +5,8 @@
 import { describe, expect, test } from "vitest";
 import { SessionExpiredError, toText } from "../../client/index.js";
 import { Queue, type QueueItem } from "../../recipes/index.js";
-import { faultyFetch, servicePerFile } from "./harness.js";
+import { FaultyFetch } from "../client/support.js";
+import { servicePerFile } from "./harness.js";
 
 const h = servicePerFile();
 
@@ -57,18 +58,18 @@ describe("Queue", { timeout: 120_000 }, () => {
   });
 
   test("lost answers: a put found again by its GUID is not added twice; a claim settled by its claim node is delivered once", async () => {
-    const lossy = faultyFetch();
+    const lossy = new FaultyFetch();
     const a = await h.client({ fetch: lossy.fetch });
     const b = await h.client();
     const path = "/q/c";
     await new Queue(b, path).put("first");
-    lossy.loseNextAnswer((url, init) => init.method === "POST" && url.includes("/v1/znodes/q/c/_c_"));
+    lossy.arm("lose", (method, url) => method === "POST" && url.includes("/v1/znodes/q/c/_c_"));
     await new Queue(a, path).put("second");
-    expect(lossy.lostAnswers()).toBe(1);
+    expect(lossy.injected).toBe(1);
     expect(await new Queue(b, path).size()).toBe(2);
-    lossy.loseNextAnswer((url, init) => init.method === "POST" && url.endsWith("/v1/multi"));
+    lossy.arm("lose", (method, url) => method === "POST" && url.endsWith("/v1/multi"));
     const got = await new Queue(a, path).take();
-    expect(lossy.lostAnswers()).toBe(2);
+    expect(lossy.injected).toBe(2);
     expect(toText(got.data)).toBe("first");
     const next = await new Queue(b, path).take();
     expect(toText(next.data)).toBe("second");
