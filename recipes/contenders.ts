@@ -20,7 +20,17 @@ export type Blocker = (sorted: readonly string[], ours: number) => string | unde
 export interface Entered {
   /** The full path of our node. */
   path: string;
-  stat: Stat;
+  /**
+   * Its Stat; null only for a persistent node found by its GUID after a lost
+   * answer and gone by the time it was looked at (a queue item already taken).
+   */
+  stat: Stat | null;
+}
+
+/** The czxid of an ephemeral contender node (whose Stat is always known). */
+export function czxidOf(entered: Entered): bigint {
+  if (!entered.stat) throw new NoNodeError("NONODE", `${entered.path} is gone`, { path: entered.path });
+  return entered.stat.czxid;
 }
 
 export const join = (dir: string, name: string) => (dir === "/" ? `/${name}` : `${dir}/${name}`);
@@ -78,14 +88,14 @@ export async function createProtected(
         continue;
       }
       if (!(e instanceof ConnectionLossError) || attempt >= 5) throw e;
-      const found = await findOwn(client, dir, prefix, signal);
+      const found = await findOwn(client, dir, prefix, mode, signal);
       if (found) return found;
     }
   }
 }
 
 /** Our node by its protected prefix, or undefined; retried while the service is unreachable. */
-async function findOwn(client: ZkClient, dir: string, prefix: string, signal: AbortSignal): Promise<Entered | undefined> {
+async function findOwn(client: ZkClient, dir: string, prefix: string, mode: string, signal: AbortSignal): Promise<Entered | undefined> {
   for (let attempt = 0; ; attempt++) {
     signal.throwIfAborted();
     try {
@@ -95,7 +105,8 @@ async function findOwn(client: ZkClient, dir: string, prefix: string, signal: Ab
       const path = join(dir, name);
       const stat = await client.exists(path, { signal });
       if (stat) return { path, stat };
-      // Found in the list but gone by the exists: our session ended in between.
+      // Created, and gone again by the exists: a queue item already taken, or an ephemeral whose session ended.
+      if (mode.startsWith("persistent")) return { path, stat: null };
       throw new NoNodeError("NONODE", `${path} was created and is already gone: the session ended`, { path });
     } catch (e) {
       if (!(e instanceof ConnectionLossError) || attempt >= 5) throw e;

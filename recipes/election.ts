@@ -8,7 +8,7 @@
 // the election; start() again (after client.start() if the session expired)
 // to rejoin at the back.
 import { fromText, toText, type ZkClient } from "../client/index.js";
-import { createProtected, deadline, ensureDir, join, predecessor, waitTurn, type WaitOptions } from "./contenders.js";
+import { createProtected, czxidOf, deadline, ensureDir, join, predecessor, waitTurn, type WaitOptions } from "./contenders.js";
 import { LostError } from "./errors.js";
 import { deleteQuietly, Hold, type HoldOptions } from "./hold.js";
 import { sortedNodes } from "./names.js";
@@ -71,7 +71,7 @@ export class LeaderElection extends EventTarget {
       await ensureDir(this.client, this.path);
       const ours = await createProtected(this.client, this.path, KIND, "ephemeral_sequential", ctl.signal, fromText(this.id));
       this.node = ours.path;
-      void this.campaign(ours.path, ours.stat.czxid, ctl);
+      void this.campaign(ours.path, czxidOf(ours), ctl);
     } catch (e) {
       this.running = undefined;
       throw e;

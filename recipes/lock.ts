@@ -3,7 +3,7 @@
 // the node just in front of it. The lowest node holds the lock. Not
 // reentrant: a second acquire() by the same code waits behind the first.
 import type { ZkClient } from "../client/index.js";
-import { createProtected, deadline, ensureDir, predecessor, waitTurn, type Blocker, type WaitOptions } from "./contenders.js";
+import { createProtected, czxidOf, deadline, ensureDir, predecessor, waitTurn, type Blocker, type WaitOptions } from "./contenders.js";
 import { deleteQuietly, Hold, type HoldOptions } from "./hold.js";
 import { sortedNodes } from "./names.js";
 
@@ -68,7 +68,7 @@ export async function acquireSequential(
       await deleteQuietly(client, ours.path).catch(() => undefined);
       throw e;
     }
-    return new Hold(client, ours.path, ours.stat.czxid, hold);
+    return new Hold(client, ours.path, czxidOf(ours), hold);
   } finally {
     d.done();
   }

@@ -8,7 +8,7 @@
 // The limit is stored in `<path>`'s data, so clients configured with
 // different limits are refused instead of silently disagreeing (as kazoo).
 import { BadVersionError, NodeExistsError, toText, type ZkClient } from "../client/index.js";
-import { createProtected, deadline, join, patiently, type WaitOptions } from "./contenders.js";
+import { createProtected, czxidOf, deadline, join, patiently, type WaitOptions } from "./contenders.js";
 import { deleteQuietly, Hold, type HoldOptions } from "./hold.js";
 import { Lock } from "./lock.js";
 import { sortedNodes } from "./names.js";
@@ -49,7 +49,7 @@ export class Semaphore {
           await deleteQuietly(this.client, lease.path).catch(() => undefined);
           throw e;
         }
-        return new Hold(this.client, lease.path, lease.stat.czxid, this.options);
+        return new Hold(this.client, lease.path, czxidOf(lease), this.options);
       } finally {
         await gate.release().catch(() => undefined);
       }
