@@ -53,7 +53,7 @@ describe("LeaderElection", { timeout: 120_000 }, () => {
     expect(await elections[0]!.participants()).toEqual([]);
   });
 
-  test("the leader's session is closed from outside: it hears \"lost\" and the next participant leads", async () => {
+  test("the leader's session is closed from outside: it hears \"lost\", the next participant leads, and it can rejoin with a new session", async () => {
     const [a, b] = await Promise.all([h.client(), h.client()]);
     const path = "/elect/b";
     const log = "/elect-b-log";
@@ -79,7 +79,13 @@ describe("LeaderElection", { timeout: 120_000 }, () => {
     expect(await eb.leader()).toBe("b");
     expectNoOverlap([A, B], 2);
     expect(holdB.signal.aborted).toBe(false);
+    // With a new session, a rejoins at the back.
+    await a!.start();
+    await ea.start();
+    expect(await eb.participants()).toEqual(["b", "a"]);
     await eb.close();
+    await ea.awaitLeadership();
+    await ea.close();
   });
 
   test("a leader cut off from the service gives leadership up before the service lets anyone else lead", async () => {
