@@ -79,7 +79,7 @@ export async function oneShot(ctx: WatchContext, path: string, kind: WatchKind, 
 export interface PersistentOptions {
   /** Every node below the path too (PERSISTENT_RECURSIVE). */
   recursive?: boolean;
-  /** Start after this zxid; absent means from now. */
+  /** Start after this zxid; absent means after the last zxid this client has seen (from now). */
   zxid?: bigint;
   signal?: AbortSignal;
   /** How long each stream lasts before the service ends it and the client reconnects. Default 30,000 ms. */
@@ -105,7 +105,9 @@ export class PersistentWatch implements AsyncIterableIterator<WatchEvent> {
     readonly path: string,
     private readonly options: PersistentOptions = {},
   ) {
-    this.cursor = options.zxid ?? -1n;
+    // "From now" is the last zxid this client has seen, pinned here: events
+    // between this call and the first read of the iterator are not lost.
+    this.cursor = options.zxid ?? ctx.http.lastZxid;
     const signal = combined(ctx.closing, options.signal, this.ctl.signal);
     this.gen = this.run(signal);
   }

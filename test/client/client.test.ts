@@ -7,6 +7,7 @@ import {
   AuthFailedError,
   BadArgumentsError,
   BadVersionError,
+  ConnectionLossError,
   digestId,
   fromText,
   InvalidAclError,
@@ -364,5 +365,94 @@ describe("watches", () => {
     await reading;
     expect(got).toEqual(expected);
     expect(watch.zxid).toBeGreaterThanOrEqual(mz);
+  });
+});
+
+describe("retries and writes whose answer is lost", () => {
+  const isWrite = (method: string, path: string) => (m: string, url: string) => m === method && new URL(url).pathname === path;
+
+  test("an unconditional setData whose answer is lost is ConnectionLoss with outcomeUnknown, applied once", async () => {
+    const faulty = new FaultyFetch();
+    const zk = client({ fetch: faulty.fetch });
+    await zk.create("/r1", { data: "0" });
+    faulty.arm("lose", isWrite("PUT", "/v1/znodes/r1"));
+    const e = await zk.setData("/r1", "1").catch((err) => err);
+    expect(e).toBeInstanceOf(ConnectionLossError);
+    expect([e.code, e.zkCode, e.outcomeUnknown]).toEqual(["CONNECTIONLOSS", -4, true]);
+    expect(faulty.count("PUT /v1/znodes/r1")).toBe(1);
+    expect(await zk.exists("/r1")).toMatchObject({ version: 1 });
+  });
+
+  test("a setData dropped before it was sent is checked, then resent once", async () => {
+    const faulty = new FaultyFetch();
+    const zk = client({ fetch: faulty.fetch });
+    await zk.create("/r2", { data: "0" });
+    faulty.arm("drop", isWrite("PUT", "/v1/znodes/r2"));
+    expect((await zk.setData("/r2", "1")).version).toBe(1);
+    faulty.arm("drop", isWrite("PUT", "/v1/znodes/r2"));
+    expect((await zk.setData("/r2", "2", 1)).version).toBe(2);
+    expect(await zk.getText("/r2")).toBe("2");
+    expect(faulty.count("PUT /v1/znodes/r2")).toBe(4);
+  });
+
+  test("a lost ephemeral create is found to be this session's; a lost persistent create is unknown", async () => {
+    const faulty = new FaultyFetch();
+    const zk = await session({ fetch: faulty.fetch });
+    await zk.create("/r3");
+    faulty.arm("lose", isWrite("POST", "/v1/znodes/r3/eph"));
+    const eph = await zk.create("/r3/eph", { mode: "ephemeral" });
+    expect(eph.stat.ephemeralOwner).toBe(zk.sessionId);
+    faulty.arm("lose", isWrite("POST", "/v1/znodes/r3/p"));
+    const e = await zk.create("/r3/p").catch((err) => err);
+    expect(e).toMatchObject({ code: "CONNECTIONLOSS", outcomeUnknown: true });
+    expect((await zk.getChildren("/r3")).children).toEqual(["eph", "p"]);
+    expect(faulty.count("POST /v1/znodes/r3/")).toBe(2);
+  });
+
+  test("a lost protected sequential create is found by its marker, never made twice", async () => {
+    const faulty = new FaultyFetch();
+    const zk = await session({ fetch: faulty.fetch });
+    await zk.create("/r4");
+    faulty.arm("lose", (m, url) => m === "POST" && new URL(url).pathname.startsWith("/v1/znodes/r4/"));
+    const made = await zk.create("/r4/job-", { mode: "ephemeral_sequential", protected: true });
+    const { children } = await zk.getChildren("/r4");
+    expect(children).toHaveLength(1);
+    expect(made.path).toBe(`/r4/${children[0]}`);
+    expect(children[0]).toMatch(/^_c_[0-9a-f-]{36}-job-0000000000$/);
+  });
+
+  test("a lost delete whose node is still there is resent; a lost multi is unknown", async () => {
+    const faulty = new FaultyFetch();
+    const zk = client({ fetch: faulty.fetch });
+    await zk.create("/r5", { data: "x" });
+    faulty.arm("drop", isWrite("DELETE", "/v1/znodes/r5"));
+    await zk.delete("/r5");
+    expect(await zk.exists("/r5")).toBeNull();
+    faulty.arm("lose", isWrite("POST", "/v1/multi"));
+    const e = await zk.transaction().create("/r5").create("/r5/a").commit().catch((err) => err);
+    expect(e).toMatchObject({ code: "CONNECTIONLOSS", outcomeUnknown: true });
+    expect(faulty.count("POST /v1/multi")).toBe(1);
+    expect((await zk.getChildren("/r5")).children).toEqual(["a"]);
+  });
+
+  test("reads and refused writes wait out a stopped service; with retries used up, ConnectionLoss", async () => {
+    const faulty = new FaultyFetch();
+    const zk = client({ fetch: faulty.fetch });
+    await zk.create("/r6", { data: "v" });
+    await svc.stop();
+    const before = faulty.count("GET /v1/znodes/r6");
+    const read = zk.getText("/r6");
+    const write = zk.create("/r6/new");
+    await until(() => faulty.count("GET /v1/znodes/r6") >= before + 2 && faulty.count("POST /v1/znodes/r6/new") >= 2, "retries against the stopped service");
+    await svc.start();
+    expect(await read).toBe("v");
+    expect((await write).path).toBe("/r6/new");
+
+    const impatient = client({ retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    await svc.stop();
+    const e = await impatient.getData("/r6").catch((err) => err);
+    await svc.start();
+    expect(e).toBeInstanceOf(ConnectionLossError);
+    expect(e.outcomeUnknown).toBe(false);
   });
 });
