@@ -7,11 +7,13 @@
 // - expired or closed: lost at once (the ephemeral node is gone or going);
 // - suspended (the service unreachable): lost unless the client reconnects
 //   within the grace. The server keeps a session at least its timeout after
-//   the last ping it answered; the client pings every third of the timeout and
-//   calls itself suspended when a ping fails, at most two thirds in (a third
-//   of waiting plus a ping that times out at a third). A grace of a quarter
-//   gives up before the server can expire the session and let someone else
-//   in, so two holders never both believe they hold;
+//   the last ping it answered; the client pings a third of the timeout after
+//   the last answer and calls itself suspended when that ping fails, which it
+//   knows at the latest when the ping times out (after a third, at least 1 s).
+//   The default grace is half of what is left of the timeout after that, so
+//   the holder gives up before the server can expire the session and let
+//   someone else in, with as much again to spare for a slow timer: two
+//   holders never both believe they hold;
 // - the node deleted (someone deleted it, or the session ended and took it):
 //   lost, seen through a data watch on the node itself.
 import { SessionExpiredError, WatchExpiredError, NoNodeError, ConnectionLossError, type StateEvent, type ZkClient } from "../client/index.js";
@@ -20,8 +22,9 @@ import { LostError, type LossCause } from "./errors.js";
 export interface HoldOptions {
   /**
    * How long the client may be suspended before the holding counts as lost.
-   * Default: a quarter of the session's negotiated timeout (see above); 0
-   * gives up at the first failed ping, as Curator's standard policy does.
+   * Default: `defaultGraceMs(timeout)` of the session's negotiated timeout
+   * (see above); 0 gives up at the first failed ping, as Curator's standard
+   * policy does.
    */
   suspendedGraceMs?: number;
 }
@@ -46,7 +49,7 @@ export class Hold {
   ) {
     this.signal = this.lost.signal;
     const timeoutMs = client.sessionInfo?.timeoutMs ?? 0;
-    const graceMs = options.suspendedGraceMs ?? Math.floor(timeoutMs / 4);
+    const graceMs = options.suspendedGraceMs ?? defaultGraceMs(timeoutMs);
     const onState = (s: StateEvent) => {
       if (s === "expired" || s === "closed") this.lose(s);
       else if (s === "suspended") {
@@ -127,6 +130,13 @@ export class Hold {
       }
     }
   }
+}
+
+/** Half of the session timeout left once a failed ping is certain to have been noticed (see the top). */
+export function defaultGraceMs(timeoutMs: number): number {
+  const third = Math.ceil(timeoutMs / 3);
+  const noticedBy = third + Math.max(1000, third);
+  return Math.max(0, Math.floor((timeoutMs - noticedBy) / 2));
 }
 
 /** Deletes a node, treating "already gone" (or a session already gone with it) as done. */
