@@ -81,6 +81,7 @@ export class LeaderElection extends EventTarget {
   /** Resolves with the leadership once we lead (at once if we do). */
   async awaitLeadership(options: WaitOptions = {}): Promise<Hold> {
     if (this.isLeader) return this.current!;
+    if (!this.running) throw new Error(`not taking part in the election at ${this.path}: start() first`);
     const d = deadline(options, `leadership of ${this.path}`);
     try {
       return await new Promise<Hold>((resolve, reject) => {
@@ -103,6 +104,8 @@ export class LeaderElection extends EventTarget {
     const ctl = this.running;
     this.running = undefined;
     ctl?.abort();
+    for (const w of this.waiters) w.reject(new Error(`left the election at ${this.path}`));
+    this.waiters.clear();
     const hold = this.current;
     this.current = undefined;
     if (hold) await hold.release();

@@ -125,6 +125,13 @@ describe("LeaderElection", { timeout: 120_000 }, () => {
     await ea.awaitLeadership();
     await expect(eb.awaitLeadership({ timeoutMs: 200 })).rejects.toBeInstanceOf(RecipeTimeoutError);
     expect(await eb.participants()).toEqual(["a", "b"]);
+    // Waiting without taking part, or while leaving, does not hang.
+    await expect(new LeaderElection(b!, path).awaitLeadership()).rejects.toThrow(/start\(\) first/);
+    const c = new LeaderElection(b!, path, { id: "c" });
+    await c.start();
+    const cWaits = expect(c.awaitLeadership()).rejects.toThrow(/left the election/);
+    await c.close();
+    await cWaits;
     await ea.close();
     await eb.awaitLeadership();
     expect(eb.isLeader).toBe(true);
