@@ -110,14 +110,15 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   set: {
-    usage: "zk set [-v VERSION] PATH DATA",
+    usage: "zk set [-s] [-v VERSION] PATH DATA",
     summary: "set a node's data",
-    help: "DATA is sent as UTF-8. -v VERSION: only if the node is at that version (else BADVERSION).",
-    options: { version: { type: "string", short: "v" } },
+    help: "DATA is sent as UTF-8. -v VERSION: only if the node is at that version (else BADVERSION). -s prints the new Stat.",
+    options: { version: { type: "string", short: "v" }, stat: { type: "boolean", short: "s" } },
     args: [2, 2],
     async run(ctx) {
       const stat = await ctx.client().setData(ctx.args[0]!, ctx.args[1]!, int(ctx.values.version, "version", -1));
-      ctx.out(ctx.json ? toJson({ path: ctx.args[0], stat }) : statText(stat));
+      if (ctx.json) ctx.out(toJson({ path: ctx.args[0], stat }));
+      else if (ctx.values.stat) ctx.out(statText(stat));
     },
   },
   create: {
@@ -179,13 +180,14 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   acl: {
-    usage: "zk acl get PATH | zk acl set [-v AVERSION] PATH ACL",
+    usage: "zk acl get PATH | zk acl set [-s] [-v AVERSION] PATH ACL",
     summary: "read or set a node's ACL",
     help: `ACL is zkCli's scheme:id:perms[,...], perms from cdrwa; schemes world, auth, digest, ip.
   zk acl set /app world:anyone:r
   zk acl set /app auth::cdrwa --user alice   (ZK_PASSWORD=secret)
-  zk acl set /app digest:alice:<base64 sha1 of alice:secret>:cdrwa`,
-    options: { version: { type: "string", short: "v" } },
+  zk acl set /app digest:alice:<base64 sha1 of alice:secret>:cdrwa
+-v AVERSION: only if the ACL is at that version. -s prints the new Stat.`,
+    options: { version: { type: "string", short: "v" }, stat: { type: "boolean", short: "s" } },
     args: [2, 3],
     async run(ctx) {
       const [sub, path, acl] = ctx.args;
@@ -195,7 +197,8 @@ const COMMANDS: Record<string, Command> = {
       }
       if (sub === "set" && ctx.args.length === 3) {
         const stat = await ctx.client().setAcl(path!, parseAcl(acl!), int(ctx.values.version, "aversion", -1));
-        return ctx.out(ctx.json ? toJson({ path, stat }) : statText(stat));
+        if (ctx.json) return ctx.out(toJson({ path, stat }));
+        return ctx.values.stat ? ctx.out(statText(stat)) : undefined;
       }
       throw new UsageError("expected: acl get PATH, or acl set PATH ACL");
     },

@@ -76,6 +76,14 @@ function start(args: string[], extra: Record<string, string> = {}, bin = [ZK]) {
   };
 }
 
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const zkRun = (args: string[], extra: Record<string, string> = {}) => start(args, extra).done;
 
 describe("help and mistakes", () => {
@@ -125,9 +133,10 @@ describe("znodes", () => {
   test("create, get, set, stat, ls, tree, rm as zkCli prints them", async () => {
     expect(await zkRun(["create", "/app", "hello"])).toEqual({ code: 0, stdout: "Created /app\n", stderr: "" });
     expect(await zkRun(["get", "/app"])).toEqual({ code: 0, stdout: "hello\n", stderr: "" });
-    const set = await zkRun(["set", "/app", "world", "-v", "0"]);
+    expect(await zkRun(["set", "/app", "quiet"])).toEqual({ code: 0, stdout: "", stderr: "" });
+    const set = await zkRun(["set", "-s", "/app", "world", "-v", "1"]);
     expect(set.code).toBe(0);
-    expect(set.stdout).toContain("dataVersion = 1\n");
+    expect(set.stdout).toContain("dataVersion = 2\n");
     const stat = await zkRun(["stat", "/app"]);
     const s = (await zk.exists("/app"))!;
     expect(stat.stdout).toBe(
@@ -138,7 +147,7 @@ describe("znodes", () => {
         `mtime = ${new Date(s.mtime).toISOString()}`,
         `pZxid = 0x${s.pzxid.toString(16)}`,
         "cversion = 0",
-        "dataVersion = 1",
+        "dataVersion = 2",
         "aclVersion = 0",
         "ephemeralOwner = 0x0",
         "dataLength = 5",
@@ -147,7 +156,7 @@ describe("znodes", () => {
       ].join("\n"),
     );
     const getJson = JSON.parse((await zkRun(["get", "/app", "--json"])).stdout);
-    expect(getJson).toEqual({ path: "/app", data: { text: "world" }, stat: { ...getJson.stat, czxid: s.czxid.toString(), version: 1 } });
+    expect(getJson).toEqual({ path: "/app", data: { text: "world" }, stat: { ...getJson.stat, czxid: s.czxid.toString(), version: 2 } });
 
     expect((await zkRun(["create", "-s", "/app/job-", "j"])).stdout).toBe("Created /app/job-0000000000\n");
     expect((await zkRun(["create", "-c", "/app/box"])).stdout).toBe("Created /app/box\n");
@@ -194,7 +203,7 @@ describe("znodes", () => {
     const alice = { ZK_USER: "alice", ZK_PASSWORD: "secret" };
     expect((await zkRun(["create", "/private", "secret data"], alice)).code).toBe(0);
     expect((await zkRun(["acl", "get", "/private"])).stdout).toBe("'world,'anyone\n: cdrwa\n");
-    const set = await zkRun(["acl", "set", "/private", "auth::cdrwa,world:anyone:r", "-v", "0"], alice);
+    const set = await zkRun(["acl", "set", "-s", "/private", "auth::cdrwa,world:anyone:r", "-v", "0"], alice);
     expect(set.code).toBe(0);
     expect(set.stdout).toContain("aclVersion = 1\n");
     const acl = JSON.parse((await zkRun(["acl", "get", "/private", "--json", "--user", "alice"], { ZK_PASSWORD: "secret" })).stdout);
@@ -285,6 +294,21 @@ describe("sessions, watches, locks", () => {
     }
     expect(new Set(lines.filter((l) => l.startsWith("enter"))).size).toBe(3);
     expect((await zk.getChildren("/locks/job")).children).toEqual([]);
+
+    // The holder's session ends under it: its command is stopped, it exits 1, the next waiter gets the lock.
+    const holderLog = path.join(tmp, "holder.log");
+    const holder = start(["lock", "/locks/lost", "--", "sh", "-c", `echo enter >> "${holderLog}"; exec sleep 60`]);
+    await until(async () => (await readFile(holderLog, "utf8").catch(() => "")).includes("enter"), "the holder to enter");
+    const waiter = start(["lock", "/locks/lost", "--", "sh", "-c", "echo next holder"]);
+    await until(async () => (await zk.getChildren("/locks/lost")).children.length === 2, "the waiter to queue");
+    const [first] = (await zk.getChildren("/locks/lost")).children.sort((a, b) => a.slice(-10).localeCompare(b.slice(-10)));
+    const owner = (await zk.exists(`/locks/lost/${first}`))!.ephemeralOwner;
+    const closed = await fetch(`${svc.url}/v1/sessions/${owner}`, { method: "DELETE" });
+    expect(closed.status).toBe(204);
+    const lost = await holder.done;
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain("the session expired: the lock is lost");
+    expect(await waiter.done).toEqual({ code: 0, stdout: "next holder\n", stderr: "" });
 
     const missing = await zkRun(["lock", "/locks/job", "--", "/no/such/command"]);
     expect(missing.code).toBe(127);
