@@ -5,7 +5,7 @@
 // previous one ended.
 import { describe, expect, test } from "vitest";
 import { LostError, Lock, RecipeTimeoutError, type Hold } from "../../recipes/index.js";
-import type { ZkClient } from "../../client/index.js";
+import { SessionExpiredError, type ZkClient } from "../../client/index.js";
 import { FaultyFetch } from "../client/support.js";
 import { servicePerFile, until } from "./harness.js";
 import { expectNoOverlap, type Holding } from "./overlap.js";
@@ -81,6 +81,53 @@ describe("Lock", { timeout: 120_000 }, () => {
     expect(["expired", "deleted"]).toContain((reason as LostError).why);
     const [B, C] = await Promise.all(waiters);
     expectNoOverlap([A, B!, C!], 3);
+  });
+
+  test("holders' sessions closed from outside, again and again, while four clients contend: never two holders", async () => {
+    const clients = await Promise.all([0, 1, 2, 3].map(() => h.client()));
+    const path = "/locks/l8";
+    const log = "/l8-log";
+    await clients[0]!.create(log);
+    const holdings: Holding[] = [];
+    const killed: { hold: Hold; holding: Holding }[] = [];
+    const contend = async (zk: ZkClient, i: number) => {
+      for (let round = 0; round < 4; round++) {
+        let hold: Hold;
+        try {
+          hold = await new Lock(zk, path).acquire();
+        } catch (e) {
+          // Our session was closed while we waited: start a new one and queue again.
+          expect(e).toBeInstanceOf(SessionExpiredError);
+          await zk.start();
+          continue;
+        }
+        const holding: Holding = { who: `c${i}r${round}`, zxids: [] };
+        holdings.push(holding);
+        // Every third holding has its session closed by someone else right after its first write.
+        const victim = holdings.length % 3 === 1;
+        for (let k = 0; k < 4 && !hold.signal.aborted; k++) {
+          try {
+            await mark(zk, log, holding);
+          } catch {
+            break;
+          }
+          if (victim && k === 0) {
+            killed.push({ hold, holding });
+            expect(await h.closeSession(zk.sessionId!)).toBe(204);
+          }
+        }
+        await hold.release().catch(() => undefined);
+        if (victim) {
+          await until(`${holding.who} hears of the loss`, () => hold.signal.aborted);
+          await zk.start();
+        }
+      }
+    };
+    await Promise.all(clients.map(contend));
+    expect(killed.length).toBeGreaterThanOrEqual(3);
+    for (const k of killed) expect(k.hold.signal.reason).toBeInstanceOf(LostError);
+    expectNoOverlap(holdings, holdings.length);
+    expect(holdings.length).toBeGreaterThanOrEqual(12);
   });
 
   test("a holder cut off from the service gives the lock up before its session expires and the next waiter gets it", async () => {
