@@ -161,8 +161,6 @@ export class LeaderElection extends EventTarget {
       this.current = undefined;
       this.running = undefined;
       this.node = undefined;
-      // Our node may still be there (a suspension past the grace): give it up so the next one can lead.
-      void deleteQuietly(this.client, node).catch(() => undefined);
       this.dispatchEvent(new ElectionEvent("lost", undefined, hold.signal.reason as LostError));
     };
     if (hold.isLost) return onLost();

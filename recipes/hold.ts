@@ -45,7 +45,6 @@ export class Hold {
     /** Its czxid: a fencing token, rising with each new holding. */
     readonly czxid: bigint,
     options: HoldOptions,
-    private readonly onRelease: () => Promise<void> = () => deleteQuietly(client, path),
   ) {
     this.signal = this.lost.signal;
     const timeoutMs = client.sessionInfo?.timeoutMs ?? 0;
@@ -74,7 +73,7 @@ export class Hold {
   release(): Promise<void> {
     this.released ??= (async () => {
       this.dispose();
-      await this.onRelease();
+      await deleteQuietly(this.client, this.path);
     })();
     return this.released;
   }
@@ -82,6 +81,9 @@ export class Hold {
   private lose(why: LossCause, cause?: unknown): void {
     if (this.stop.signal.aborted) return;
     this.dispose();
+    // Given up while the session may live on: take the node away too (once the service is
+    // reachable again), so the next contender is not kept waiting by a holder that has quit.
+    if (why === "suspended") void deleteQuietly(this.client, this.path).catch(() => undefined);
     this.lost.abort(new LostError(why, this.path, { cause }));
   }
 

@@ -158,6 +158,25 @@ describe("Lock", { timeout: 120_000 }, () => {
     expectNoOverlap([A, B], 2);
   });
 
+  test("a holder that gave the lock up while cut off also gives its node up once it is back, before its session ends", async () => {
+    const flaky = new FaultyFetch();
+    const a = await h.client({ fetch: flaky.fetch });
+    const b = await h.client();
+    const path = "/locks/l9";
+    const holdA = await new Lock(a, path, { suspendedGraceMs: 0 }).acquire();
+    const waiting = new Lock(b, path).acquire();
+    await until("b queues", async () => (await new Lock(b, path).contenders()).length === 2);
+    flaky.partition();
+    await until("a gives up", () => holdA.signal.aborted);
+    expect((holdA.signal.reason as LostError).why).toBe("suspended");
+    flaky.partitioned = false;
+    const holdB = await waiting;
+    // a's session is still live: b got the lock because a deleted its node, not because a expired.
+    expect(await a.getEphemerals()).toEqual([]);
+    expect(a.state).toBe("connected");
+    await holdB.release();
+  });
+
   test("a waiter cut off from the service for a moment keeps its place and gets the lock", async () => {
     const flaky = new FaultyFetch();
     const a = await h.client();
