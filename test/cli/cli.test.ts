@@ -86,7 +86,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
 
 const zkRun = (args: string[], extra: Record<string, string> = {}) => start(args, extra).done;
 
-describe("help and mistakes", () => {
+describe("help and mistakes", { timeout: 180_000 }, () => {
   test("--help on zk and on every command; usage errors exit 2", async () => {
     const top = await zkRun(["--help"]);
     expect(top.code).toBe(0);
@@ -129,7 +129,7 @@ describe("help and mistakes", () => {
   });
 });
 
-describe("znodes", () => {
+describe("znodes", { timeout: 180_000 }, () => {
   test("create, get, set, stat, ls, tree, rm as zkCli prints them", async () => {
     expect(await zkRun(["create", "/app", "hello"])).toEqual({ code: 0, stdout: "Created /app\n", stderr: "" });
     expect(await zkRun(["get", "/app"])).toEqual({ code: 0, stdout: "hello\n", stderr: "" });
@@ -222,7 +222,7 @@ describe("znodes", () => {
   });
 });
 
-describe("sessions, watches, locks", () => {
+describe("sessions, watches, locks", { timeout: 180_000 }, () => {
   test("zk session keeps a session for zk create -e --session; Ctrl-C closes it and its ephemerals go", async () => {
     const session = start(["session", "--timeout", "4000"]);
     const first = await session.waitFor((o) => o.includes("\n"), "the session line");

@@ -101,7 +101,7 @@ export class FaultyFetch {
 }
 
 /** Polls `check` until it is truthy (never a fixed sleep as synchronisation). */
-export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -24,7 +24,7 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-test("a Worker connects, reads, writes, watches and closes its session with the client", async () => {
+test("a Worker connects, reads, writes, watches and closes its session with the client", { timeout: 120_000 }, async () => {
   const out = await build({
     entryPoints: [new URL("./fixtures/client-worker.ts", import.meta.url).pathname],
     bundle: true,
