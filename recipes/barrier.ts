@@ -33,7 +33,7 @@ export class Barrier {
 
   /** Resolves once the barrier is down (at once if it is). */
   async wait(options: WaitOptions = {}): Promise<void> {
-    const d = deadline(options, `barrier ${this.path}`);
+    const d = deadline(this.client, options, `barrier ${this.path}`);
     try {
       for (;;) {
         let zxid: bigint;
@@ -78,7 +78,7 @@ export class DoubleBarrier {
    * member node is removed again, so that a late count does not include us.
    */
   async enter(options: WaitOptions = {}): Promise<void> {
-    const d = deadline(options, `double barrier ${this.path} (enter)`);
+    const d = deadline(this.client, options, `double barrier ${this.path} (enter)`);
     try {
       await ensureDir(this.client, this.path);
       try {
@@ -116,7 +116,7 @@ export class DoubleBarrier {
    * and waits for the lowest, so each departure wakes one waiter.
    */
   async leave(options: WaitOptions = {}): Promise<void> {
-    const d = deadline(options, `double barrier ${this.path} (leave)`);
+    const d = deadline(this.client, options, `double barrier ${this.path} (leave)`);
     let oursThere = true;
     try {
       for (;;) {

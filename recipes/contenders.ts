@@ -3,7 +3,7 @@
 // directory, and waits until nothing that blocks it is left in front of it,
 // watching only the one node it waits for (never the whole directory, which
 // would wake every contender at each change: the herd effect).
-import { ConnectionLossError, NoNodeError, type Stat, type ZkClient } from "../client/index.js";
+import { ClientClosedError, ConnectionLossError, NoNodeError, SessionExpiredError, type Stat, type ZkClient } from "../client/index.js";
 import { RecipeTimeoutError } from "./errors.js";
 import { newGuid, ownNode, protectedPrefix, sortedNodes } from "./names.js";
 
@@ -35,8 +35,13 @@ export function czxidOf(entered: Entered): bigint {
 
 export const join = (dir: string, name: string) => (dir === "/" ? `/${name}` : `${dir}/${name}`);
 
-/** One signal for the caller's signal and the timeout; `done()` clears the timer. */
-export function deadline(options: WaitOptions, what: string): { signal: AbortSignal; done(): void } {
+/**
+ * One signal for a wait: the caller's signal, the timeout, and the end of the
+ * client's session (expired or closed), so that no wait outlives the session
+ * its nodes belong to (without a client, the caller sees to that). `done()`
+ * clears the timer and the listeners.
+ */
+export function deadline(client: ZkClient | undefined, options: WaitOptions, what: string): { signal: AbortSignal; done(): void } {
   const ctl = new AbortController();
   const outer = options.signal;
   const onAbort = () => ctl.abort(outer!.reason);
@@ -46,13 +51,23 @@ export function deadline(options: WaitOptions, what: string): { signal: AbortSig
     options.timeoutMs === undefined
       ? undefined
       : setTimeout(() => ctl.abort(new RecipeTimeoutError(`${what}: not done within ${options.timeoutMs} ms`)), options.timeoutMs);
+  const off = client ? endsWithSession(client, ctl) : () => undefined;
   return {
     signal: ctl.signal,
     done() {
       if (timer !== undefined) clearTimeout(timer);
       outer?.removeEventListener("abort", onAbort);
+      off();
     },
   };
+}
+
+/** Aborts `ctl` when the client's session expires or the client closes; returns the unsubscribe. */
+export function endsWithSession(client: ZkClient, ctl: AbortController): () => void {
+  return client.on("state", (s) => {
+    if (s === "expired") ctl.abort(new SessionExpiredError("SESSIONEXPIRED", "the session expired while waiting"));
+    else if (s === "closed") ctl.abort(new ClientClosedError("CLOSED", "the client was closed while waiting"));
+  });
 }
 
 /** Creates `dir` and its parents if missing (persistent, as kazoo's ensure_path). */

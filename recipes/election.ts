@@ -8,7 +8,7 @@
 // the election; start() again (after client.start() if the session expired)
 // to rejoin at the back.
 import { fromText, toText, type ZkClient } from "../client/index.js";
-import { createProtected, czxidOf, deadline, ensureDir, join, predecessor, waitTurn, type WaitOptions } from "./contenders.js";
+import { createProtected, czxidOf, deadline, endsWithSession, ensureDir, join, predecessor, waitTurn, type WaitOptions } from "./contenders.js";
 import { LostError } from "./errors.js";
 import { deleteQuietly, Hold, type HoldOptions } from "./hold.js";
 import { sortedNodes } from "./names.js";
@@ -82,7 +82,8 @@ export class LeaderElection extends EventTarget {
   async awaitLeadership(options: WaitOptions = {}): Promise<Hold> {
     if (this.isLeader) return this.current!;
     if (!this.running) throw new Error(`not taking part in the election at ${this.path}: start() first`);
-    const d = deadline(options, `leadership of ${this.path}`);
+    // No session watch here: the campaign ends with the session and rejects the waiters with the LostError.
+    const d = deadline(undefined, options, `leadership of ${this.path}`);
     try {
       return await new Promise<Hold>((resolve, reject) => {
         const waiter = { resolve, reject };
@@ -140,10 +141,12 @@ export class LeaderElection extends EventTarget {
   }
 
   private async campaign(node: string, czxid: bigint, ctl: AbortController): Promise<void> {
+    const off = endsWithSession(this.client, ctl);
     try {
       await waitTurn(this.client, this.path, node, [KIND], predecessor, ctl.signal);
     } catch (e) {
-      if (ctl.signal.aborted) return;
+      // close() ended it: nothing to tell.
+      if (this.running !== ctl) return;
       // Out of the election without ever leading (the session ended while we waited).
       this.running = undefined;
       this.node = undefined;
@@ -152,8 +155,10 @@ export class LeaderElection extends EventTarget {
       this.waiters.clear();
       this.dispatchEvent(new ElectionEvent("left", undefined, reason));
       return;
+    } finally {
+      off();
     }
-    if (ctl.signal.aborted) return;
+    if (this.running !== ctl) return;
     const hold = new Hold(this.client, node, czxid, this.options);
     this.current = hold;
     const onLost = () => {

@@ -56,7 +56,7 @@ export async function acquireSequential(
   hold: HoldOptions,
   what: string,
 ): Promise<Hold> {
-  const d = deadline(wait, what);
+  const d = deadline(client, wait, what);
   try {
     d.signal.throwIfAborted();
     await ensureDir(client, dir);

@@ -52,7 +52,7 @@ export class Queue {
 
   /** Takes the item at the front, waiting for one if the queue is empty. */
   async take(options: WaitOptions = {}): Promise<QueueItem> {
-    const d = deadline(options, `queue ${this.path}`);
+    const d = deadline(this.client, options, `queue ${this.path}`);
     try {
       await ensureDir(this.client, this.path);
       for (;;) {

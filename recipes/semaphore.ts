@@ -36,7 +36,7 @@ export class Semaphore {
 
   /** Waits for a lease. Its `signal` aborts if it is lost; release() it when done. */
   async acquire(options: WaitOptions = {}): Promise<Hold> {
-    const d = deadline(options, `semaphore ${this.path}`);
+    const d = deadline(this.client, options, `semaphore ${this.path}`);
     try {
       await this.checkLimit();
       const gate = await this.gate.acquire({ signal: d.signal });

@@ -115,6 +115,27 @@ describe("LeaderElection", { timeout: 120_000 }, () => {
     await eb.close();
   });
 
+  test("a participant whose session is closed while it waits hears \"left\"; the leader leads on", async () => {
+    const [a, b] = await Promise.all([h.client(), h.client()]);
+    const path = "/elect/e";
+    const ea = new LeaderElection(a!, path, { id: "a" });
+    const eb = new LeaderElection(b!, path, { id: "b" });
+    const left: ElectionEvent[] = [];
+    eb.addEventListener("left", (e) => left.push(e as ElectionEvent));
+    await ea.start();
+    await eb.start();
+    const holdA = await ea.awaitLeadership();
+    const bWaits = expect(eb.awaitLeadership()).rejects.toBeInstanceOf(LostError);
+    expect(await h.closeSession(b!.sessionId!)).toBe(204);
+    await bWaits;
+    expect(left).toHaveLength(1);
+    expect(left[0]!.reason).toBeInstanceOf(LostError);
+    expect(await ea.participants()).toEqual(["a"]);
+    expect(ea.isLeader).toBe(true);
+    expect(holdA.signal.aborted).toBe(false);
+    await ea.close();
+  });
+
   test("awaitLeadership with a timeout gives up waiting but stays in the election", async () => {
     const [a, b] = await Promise.all([h.client(), h.client()]);
     const path = "/elect/d";
