@@ -1,0 +1,93 @@
+// Barrier and double barrier with separate clients against the real service.
+// That nobody passes early is shown in zxid order: every write a member makes
+// after passing comes after every write any member made before arriving.
+import { describe, expect, test } from "vitest";
+import type { ZkClient } from "../../client/index.js";
+import { Barrier, DoubleBarrier, RecipeTimeoutError } from "../../recipes/index.js";
+import { servicePerFile, until } from "./harness.js";
+
+const h = servicePerFile();
+
+const max = (xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
+const min = (xs: bigint[]) => xs.reduce((a, b) => (a < b ? a : b));
+
+async function write(zk: ZkClient, log: string, into: bigint[]): Promise<void> {
+  into.push((await zk.setData(log, "x")).mzxid);
+}
+
+describe("Barrier", { timeout: 120_000 }, () => {
+  test("waiters pass only once the barrier is removed; a missing barrier does not hold anyone", async () => {
+    const [owner, ...waiters] = await Promise.all([0, 1, 2, 3].map(() => h.client()));
+    const path = "/bar/a";
+    const log = "/bar-a-log";
+    await owner!.create(log);
+    await new Barrier(owner!, path).raise();
+    await new Barrier(owner!, path).raise(); // raising twice is fine
+    const before: bigint[] = [];
+    const after: bigint[] = [];
+    const passing = waiters.map(async (zk) => {
+      await new Barrier(zk, path).wait();
+      await write(zk, log, after);
+    });
+    await write(owner!, log, before);
+    await new Barrier(owner!, path).remove();
+    await Promise.all(passing);
+    expect(after).toHaveLength(3);
+    expect(min(after) > max(before)).toBe(true);
+    await new Barrier(waiters[0]!, path).wait();
+  });
+
+  test("a wait with a timeout gives up while the barrier stands", async () => {
+    const zk = await h.client();
+    await new Barrier(zk, "/bar/b").raise();
+    await expect(new Barrier(zk, "/bar/b").wait({ timeoutMs: 200 })).rejects.toBeInstanceOf(RecipeTimeoutError);
+    await new Barrier(zk, "/bar/b").remove();
+    await new Barrier(zk, "/bar/b").remove(); // removing twice is fine
+  });
+});
+
+describe("DoubleBarrier", { timeout: 120_000 }, () => {
+  test("four members, arriving one by one: nobody computes before all entered, nobody leaves before all are done", async () => {
+    const clients = await Promise.all([0, 1, 2, 3].map(() => h.client()));
+    const path = "/dbar/a";
+    const log = "/dbar-a-log";
+    await clients[0]!.create(log);
+    const beforeEnter: bigint[] = [];
+    const afterEnter: bigint[] = [];
+    const beforeLeave: bigint[] = [];
+    const afterLeave: bigint[] = [];
+    const members: Promise<void>[] = [];
+    for (const [i, zk] of clients.entries()) {
+      await write(zk, log, beforeEnter);
+      const b = new DoubleBarrier(zk, path, 4, `m${i}`);
+      members.push(
+        (async () => {
+          await b.enter();
+          await write(zk, log, afterEnter);
+          await write(zk, log, beforeLeave);
+          await b.leave();
+          await write(zk, log, afterLeave);
+        })(),
+      );
+      // The next member arrives only once this one is inside and waiting.
+      await until(`m${i} entered`, async () => (await zk.getChildren(path).catch(() => ({ children: [] as string[] }))).children.includes(b.name));
+    }
+    await Promise.all(members);
+    expect([afterEnter, afterLeave].map((x) => x.length)).toEqual([4, 4]);
+    expect(min(afterEnter) > max(beforeEnter)).toBe(true);
+    expect(min(afterLeave) > max(beforeLeave)).toBe(true);
+    // The last to leave took the ready node away: the path is empty again.
+    expect((await clients[0]!.getChildren(path)).children).toEqual([]);
+  });
+
+  test("an enter that times out leaves the barrier, so it does not count towards a later round", async () => {
+    const [a, b] = await Promise.all([h.client(), h.client()]);
+    const path = "/dbar/b";
+    await expect(new DoubleBarrier(a!, path, 2).enter({ timeoutMs: 200 })).rejects.toBeInstanceOf(RecipeTimeoutError);
+    expect((await a!.getChildren(path)).children).toEqual([]);
+    const x = new DoubleBarrier(a!, path, 2);
+    const y = new DoubleBarrier(b!, path, 2);
+    await Promise.all([x.enter(), y.enter()]);
+    await Promise.all([x.leave(), y.leave()]);
+  });
+});
