@@ -214,7 +214,7 @@ export class Connection implements Watcher {
   }
 
   private async send(reply: Reply): Promise<void> {
-    if (reply.zxid >= 0n && this.deps.hub.watchesOf(this) > 0) await this.deps.hub.caughtUp(reply.zxid);
+    if (reply.zxid >= 0n && this.deps.hub.listening(this)) await this.deps.hub.caughtUp(reply.zxid);
     if (this.closed) return;
     const w = new Writer(16 + (reply.body?.length ?? 0)).int(reply.xid).long(reply.zxid).int(reply.err);
     if (reply.body) w.raw(reply.body);
