@@ -306,6 +306,12 @@ export class Connection implements Watcher {
   // ------------------------------------------------------------ requests
 
   private async execute(xid: number, type: number, r: Reader, ctx: Ctx): Promise<Reply> {
+    // Unless anonymous callers are allowed (ZK_ALLOW_ANONYMOUS), a connection must
+    // authenticate first, as ZooKeeper 3.7+'s enforce.auth.enabled has it: any
+    // other request fails AUTHFAILED and the connection closes.
+    if (!this.deps.config.allowAnonymous && type !== OP.auth && type !== OP.ping && type !== OP.closeSession && !this.ids.some((i) => i.scheme === "digest")) {
+      return { xid, zxid: this.lastZxid, err: ZK_CODES.AUTHFAILED, close: true };
+    }
     const ok = (body?: Buffer, extra: Partial<Reply> = {}): Reply => ({ xid, zxid: ctx.lastZxid ?? this.lastZxid, err: 0, body, ...extra });
     switch (type) {
       case OP.ping: {
