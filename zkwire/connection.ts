@@ -201,7 +201,7 @@ export class Connection implements Watcher {
     this.destroy();
   }
 
-  private destroy(): void {
+  destroy(): void {
     if (!this.closed) this.closed = true;
     this.sock.destroy();
   }
@@ -266,6 +266,8 @@ export class Connection implements Watcher {
       if (req.sessionId === 0n) await closeSession(this.ctxFor(session.id), session.id).catch(() => undefined);
       throw new Drop(`client has seen zxid ${req.lastZxidSeen}, ours is ${zxid}`);
     }
+    // A session lives on one connection: the one it left (if still open here) goes, as ZooKeeper's server closes it.
+    for (const other of this.deps.stats.connections) if (other.sessionId === session.id && other instanceof Connection) other.destroy();
     this.sessionId = session.id;
     this.timeoutMs = session.timeoutMs;
     this.lastZxid = zxid;
