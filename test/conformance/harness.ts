@@ -93,18 +93,22 @@ export class Lockstep {
    * ZooKeeper's outcome; `expectCode` checks that the scenario got ZooKeeper
    * where it meant to (a scenario's own sanity, not the comparison).
    */
-  async step(actor: string, op: Op, expectCode?: string, opts: { tree?: boolean } = {}): Promise<NResult> {
+  async step(actor: string, op: Op, expectCode?: string, opts: { tree?: boolean; zxid?: boolean } = {}): Promise<NResult> {
     const label = `${++this.stepNo}. ${describeOp(actor, op)}`;
     this.log.push(label);
-    const ref = await this.compare(label, (s) => s.run(actor, op), opts.tree ?? true);
+    const ref = await this.compare(label, (s) => s.run(actor, op), opts.tree ?? true, opts.zxid ?? true);
     if (expectCode !== undefined && ref.code !== expectCode) {
       throw new Error(`scenario expected ZooKeeper to answer ${expectCode} at step ${label}, it answered ${ref.code}`);
     }
     return ref;
   }
 
-  /** `tree: false` skips reading the trees after this step (the next step's read then is the first to see its effects). */
-  private async compare(label: string, act: (s: Side) => Promise<NResult>, tree = true): Promise<NResult> {
+  /**
+   * `tree: false` skips reading the trees after this step (the next step's read
+   * then is the first to see its effects); `zxid: false` leaves the answer's
+   * zxid out of the comparison.
+   */
+  private async compare(label: string, act: (s: Side) => Promise<NResult>, tree = true, zxid = true): Promise<NResult> {
     const results = await Promise.all(this.sides.map((s) => within(act(s), STEP_TIMEOUT_MS, `${s.name}'s answer`).catch((e: unknown) => e)));
     const failed = results.findIndex((r) => r instanceof Error);
     if (failed >= 0) {
@@ -123,7 +127,12 @@ export class Lockstep {
       throw e;
     }
     if (tree) this.lastReferenceTree = trees[0]!;
-    const seen: Observation[] = this.sides.map((s, i) => ({ result: results[i] as NResult, tree: trees[i]!, violations: s.violations() }));
+    const answer = (r: NResult): NResult => {
+      if (zxid) return r;
+      const { zxid: _, ...rest } = r;
+      return rest as NResult;
+    };
+    const seen: Observation[] = this.sides.map((s, i) => ({ result: answer(results[i] as NResult), tree: trees[i]!, violations: s.violations() }));
     const ref = seen[0]!;
     if (process.env.CONFORMANCE_DEBUG) {
       const show = (o: unknown) => JSON.stringify(o);
