@@ -8,10 +8,12 @@
 // The scripts are in test/clients/scripts/. JVMs and the Python interpreter
 // start once per client and target; the two targets run side by side.
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runNodeZkClient } from "./scripts/node-zk-client.js";
 import { curatorArgs, kazooArgs, lastJson, launch, PYTHON, runCurator, runKazoo, runZkCli, type CheckResult, type ZkCliRun } from "./run.js";
-import { frontDoorTarget, zooKeeperTarget, type Target } from "./targets.js";
+import { frontDoorTarget, REPO, zooKeeperTarget, type Target } from "./targets.js";
 
 type TargetName = Target["name"];
 const TARGETS: TargetName[] = ["zookeeper", "front door"];
@@ -155,6 +157,39 @@ function zkCliChecks(run: ZkCliRun): { checks: Record<string, CheckResult>; log:
 scriptedClient("zkCli", [...Object.keys(ZKCLI_EXPECT), "events"], () =>
   both(runZkCli)().then((r) => ({ zookeeper: zkCliChecks(r.zookeeper), "front door": zkCliChecks(r["front door"]) })),
 );
+
+// ---- the README's examples ------------------------------------------------
+
+/** The README's "Using ZooKeeper clients" code blocks: kazoo's program, what it prints, zkCli's transcript. */
+async function readmeExamples() {
+  const readme = await readFile(path.join(REPO, "README.md"), "utf8");
+  const start = readme.indexOf("## Using ZooKeeper clients");
+  const end = readme.indexOf("\n## ", start + 1);
+  const blocks = [...readme.slice(start, end).matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, body: m[2]! }));
+  const python = blocks.findIndex((b) => b.lang === "python");
+  const transcript = blocks.find((b) => b.body.startsWith("$ java"))!.body.split("\n").filter(Boolean);
+  return {
+    kazoo: blocks[python]!.body,
+    kazooPrints: blocks[python + 1]!.body.split("\n").filter(Boolean),
+    zkCliCommands: transcript.filter((l) => l.startsWith("[zk: ")).map((l) => l.replace(/^\[zk: [^\]]*\] /, "")),
+    zkCliPrints: transcript.filter((l) => !l.startsWith("[zk: ") && !l.startsWith("$ ")),
+  };
+}
+
+describe("the README's examples", () => {
+  it.each(TARGETS)("print what the README shows, against %s", async (name) => {
+    const ex = await readmeExamples();
+    const hosts = target(name).connectString;
+    // The README's port is 2181; each target has its own.
+    const kazoo = await launch(PYTHON, ["-c", ex.kazoo.replaceAll("127.0.0.1:2181", hosts)]).done;
+    expect(kazoo.stdout.split("\n").filter(Boolean), kazoo.stderr).toEqual(ex.kazooPrints);
+    const zkCli = await launch("sh", ["-c", `exec java -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar org.apache.zookeeper.ZooKeeperMain -server ${hosts} 2>&1`], ex.zkCliCommands.join("\n") + "\nquit\n").done;
+    const printed = zkCli.stdout
+      .split("\n")
+      .filter((l) => l !== "" && !/^(SLF4J:|Connecting to |Welcome to ZooKeeper!|JLine support|WATCHER::|WatchedEvent )/.test(l));
+    expect(printed).toEqual(ex.zkCliPrints);
+  }, RUN_MS);
+});
 
 // ---- a restart under connected clients ------------------------------------
 

@@ -139,7 +139,9 @@ public class CuratorScript {
         List<Integer> counts = new ArrayList<>();
         List<LeaderLatch> open = new ArrayList<>(latches);
         while (!open.isEmpty()) {
-            waitFor(() -> open.stream().filter(LeaderLatch::hasLeadership).count() == 1, "exactly one leader");
+            // Latches join asynchronously: wait until every open one has its node.
+            waitFor(() -> open.stream().filter(LeaderLatch::hasLeadership).count() == 1 && participants(open.get(0)) == open.size(),
+                "exactly one leader among all participants");
             LeaderLatch leader = open.stream().filter(LeaderLatch::hasLeadership).findFirst().get();
             // Every participant agrees on who leads.
             for (LeaderLatch l : open) require(l.getLeader().getId().equals(leader.getId()), "leader disagreement");
@@ -155,6 +157,14 @@ public class CuratorScript {
         f.put("leaders", sorted);
         f.put("participantsSeen", counts);
         return f;
+    }
+
+    static int participants(LeaderLatch l) {
+        try {
+            return l.getParticipants().size();
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     static Map<String, Object> atomicLong(List<CuratorFramework> clients) throws Exception {
