@@ -47,6 +47,12 @@ export class Keys {
     return this.childRange("n/", path);
   }
 
+  /** The znodes `levels` levels below `path` (1: its children). */
+  descendants(path: string, levels: number): Range {
+    const key = `${this.prefix}n/${depth(path) + levels}${path === "/" ? "/" : path + "/"}`;
+    return { key, rangeEnd: prefixEnd(key) };
+  }
+
   ekey(path: string): string {
     return `${this.prefix}e/${depth(path)}${path}`;
   }

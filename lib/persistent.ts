@@ -9,12 +9,12 @@ import type { Ctx } from "./context.js";
 import { EtcdCompactedError } from "./etcd/errors.js";
 import type { Bytes, EtcdEvent, KeyValue } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
-import { created, dataChanged, deleted } from "./events.js";
 import { atZxid } from "./history.js";
 import type { Fired, WatchEvent } from "./model.js";
 import { validatePath } from "./path.js";
-import { decodeAcl, decodeEvents, decodeNode, offsetOf } from "./records.js";
+import { decodeAcl, offsetOf } from "./records.js";
 import { readSettled } from "./settle.js";
+import { byRevision, firedIn } from "./tree-events.js";
 import { expiredWatch, readPast } from "./watch.js";
 
 export interface PersistentWatch {
@@ -82,30 +82,9 @@ async function* stream(ctx: Ctx, path: string, recursive: boolean, after: bigint
   }
 }
 
-/** A batch's changes, one group per revision (etcd sends them in revision order). */
-function byRevision(batch: EtcdEvent[]): EtcdEvent[][] {
-  const groups: EtcdEvent[][] = [];
-  for (const c of batch) {
-    const last = groups[groups.length - 1];
-    if (last && last[0]!.kv.modRevision === c.kv.modRevision) last.push(c);
-    else groups.push([c]);
-  }
-  return groups;
-}
-
 /** The events of one revision that this watch hears, in ZooKeeper's order. */
 async function eventsOf(ctx: Ctx, path: string, recursive: boolean, group: EtcdEvent[], revision: bigint, zxid: bigint): Promise<WatchEvent[]> {
-  const { keys } = ctx;
-  const recorded = group.find((c) => c.kv.key === keys.events() && c.kind === "put");
-  const fired: Fired[] = recorded
-    ? decodeEvents(recorded.kv.value)
-    : group.flatMap((c) => {
-        const p = keys.nodePath(c.kv.key);
-        if (p === null) return [];
-        if (c.kind === "delete") return deleted(p);
-        // A create leaves its zxids to the write (null); a setData spells them out.
-        return decodeNode(c.kv.value).czxid === null ? created(p) : dataChanged(p);
-      });
+  const fired = firedIn(ctx, group);
   // ZooKeeper 3.6: a persistent watch hears its node's events and its children
   // changing; a recursive one, the node events of its whole subtree.
   const heard = fired.filter((f) => (recursive ? f.table !== "child" && within(f.path, path) : f.path === path));

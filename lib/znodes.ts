@@ -50,6 +50,27 @@ export async function getAcl(ctx: Ctx, path: string): Promise<{ node: ZNode; acl
   return { node, acl };
 }
 
+/**
+ * getAllChildrenNumber (ZooKeeper 3.6): how many znodes are below `path`, at
+ * any depth; needs READ. Counted level by level, LEVELS to a read, until a
+ * level is empty (a znode's parent always exists); a tree deeper than one
+ * read counts over several reads.
+ */
+export async function countDescendants(ctx: Ctx, path: string): Promise<number> {
+  validatePath(path);
+  const LEVELS = 16;
+  let total = 0;
+  for (let from = 1; ; from += LEVELS) {
+    const ranges = Array.from({ length: LEVELS }, (_, i) => ({ ...ctx.keys.descendants(path, from + i), countOnly: true }));
+    const snap = await readSettled(ctx, { paths: from === 1 ? [path] : [], ranges });
+    if (from === 1) checkAcl(existing(snap, path).acl, PERMS.READ, ctx.caller.ids, path);
+    for (const r of snap.ranges) {
+      if (r.count === 0n) return total;
+      total += Number(r.count);
+    }
+  }
+}
+
 /** sync: a linearizable read; ZooKeeper answers it for a missing path too. */
 export async function sync(ctx: Ctx, path: string): Promise<void> {
   validatePath(path);
