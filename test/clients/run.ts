@@ -187,6 +187,11 @@ export function normalizeZkCli(raw: string, sectionNames: string[]): ZkCliRun {
       sessions = new Map();
       continue;
     }
+    // whoami lists the connection's ids in the order of a server-side hash set.
+    if (/^\w+: \S/.test(line) && current && whoami(current)) {
+      insertSorted(current, line);
+      continue;
+    }
     let l = line.replace(/^([cm]time) = .*/, "$1 = <time>");
     l = l.replace(/^([cmp]Zxid) = (0x[0-9a-f]+)$/, (_, k: string, v: string) => `${k} = ${canon(zxids, "z", v)}`);
     l = l.replace(/^ephemeralOwner = (0x[0-9a-f]+)$/, (_, v: string) => (v === "0x0" ? "ephemeralOwner = 0x0" : `ephemeralOwner = ${canon(sessions, "s", v)}`));
@@ -196,6 +201,21 @@ export function normalizeZkCli(raw: string, sectionNames: string[]): ZkCliRun {
   }
   for (const s of sectionNames) sections[s] ??= ["<section missing: zkCli stopped before it>"];
   return { sections, events, raw };
+}
+
+/** True while the lines printed last are whoami's ("Auth scheme: User" and its ids). */
+function whoami(lines: string[]): boolean {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i] === "Auth scheme: User") return true;
+    if (!/^\w+: \S/.test(lines[i]!)) return false;
+  }
+  return false;
+}
+
+function insertSorted(lines: string[], line: string): void {
+  let i = lines.length;
+  while (lines[i - 1] !== "Auth scheme: User" && lines[i - 1]! > line) i--;
+  lines.splice(i, 0, line);
 }
 
 export async function runZkCli(connectString: string): Promise<ZkCliRun> {

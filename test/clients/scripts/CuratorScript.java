@@ -39,7 +39,7 @@ import org.apache.zookeeper.data.Stat;
 
 public class CuratorScript {
     static String hosts;
-    static final long WAIT_MS = 60_000;
+    static final long WAIT_MS = 30_000;
     static final String ROOT = "/curator";
 
     interface Check { Map<String, Object> run(List<CuratorFramework> clients) throws Exception; }
@@ -209,6 +209,14 @@ public class CuratorScript {
             .forInitialized(initialized::countDown)
             .build());
         cache.start();
+        try {
+            return observe(cache, writer, events, initialized);
+        } finally {
+            cache.close();
+        }
+    }
+
+    static Map<String, Object> observe(CuratorCache cache, CuratorFramework writer, List<String> events, CountDownLatch initialized) throws Exception {
         require(initialized.await(WAIT_MS, TimeUnit.MILLISECONDS), "cache initialized");
         int initial = events.size();
         writer.create().forPath(ROOT + "/cache/a", "1".getBytes(StandardCharsets.UTF_8));
@@ -221,7 +229,6 @@ public class CuratorScript {
         waitFor(() -> events.contains("deleted " + ROOT + "/cache/a"), "delete event");
         waitFor(() -> events.contains("deleted " + ROOT + "/cache/a/deep"), "deep delete event");
         require(cache.get(ROOT + "/cache/a").isEmpty() && cache.get(ROOT + "/cache/pre").isPresent(), "cache contents");
-        cache.close();
         List<String> initialEvents = new ArrayList<>(events.subList(0, initial));
         Collections.sort(initialEvents);
         List<String> later = new ArrayList<>(events.subList(initial, events.size()));
@@ -273,8 +280,8 @@ public class CuratorScript {
         checks.put("mutex", CuratorScript::mutex);
         checks.put("leaderLatch", CuratorScript::leaderLatch);
         checks.put("atomicLong", CuratorScript::atomicLong);
-        checks.put("cache", CuratorScript::cache);
         checks.put("transaction", CuratorScript::transaction);
+        checks.put("cache", CuratorScript::cache);
         StringBuilder json = new StringBuilder("{\"checks\":{");
         boolean first = true;
         for (Map.Entry<String, Check> e : checks.entrySet()) {
@@ -300,6 +307,10 @@ public class CuratorScript {
         c.getConnectionStateListenable().addListener((cl, s) -> states.add(s.name()));
         c.create().orSetData().forPath("/restart");
         String eph = c.create().withMode(CreateMode.EPHEMERAL).forPath("/restart/curator", "curator".getBytes(StandardCharsets.UTF_8));
+        List<String> fired = new CopyOnWriteArrayList<>();
+        c.getData().usingWatcher((org.apache.zookeeper.Watcher) e -> {
+            if (e.getType() != org.apache.zookeeper.Watcher.Event.EventType.None) fired.add(e.getType() + " " + e.getPath());
+        }).forPath(eph);
         long session = c.getZookeeperClient().getZooKeeper().getSessionId();
         System.out.println("{\"ready\":true,\"session\":\"" + Long.toHexString(session) + "\"}");
         System.out.flush();
@@ -310,6 +321,8 @@ public class CuratorScript {
             Stat stat = new Stat();
             byte[] data = c.getData().storingStatIn(stat).forPath(eph);
             c.setData().forPath(eph, "after".getBytes(StandardCharsets.UTF_8));
+            waitFor(() -> !fired.isEmpty(), "the watch set before the restart");
+            f.put("watchFired", List.of(fired.get(0).split(" ")));
             long now = c.getZookeeperClient().getZooKeeper().getSessionId();
             f.put("ok", now == session && stat.getEphemeralOwner() == session && !states.contains("LOST"));
             f.put("sameSession", now == session);

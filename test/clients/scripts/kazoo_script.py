@@ -26,7 +26,7 @@ from kazoo.protocol.states import EventType
 HOSTS = sys.argv[1]
 MODE = sys.argv[2] if len(sys.argv) > 2 else "checks"
 ROOT = "/kazoo"
-WAIT = 60  # seconds any one condition may take on a loaded machine
+WAIT = 30  # seconds any one condition may take on a loaded machine
 
 
 def client(timeout=10.0, **kw):
@@ -362,6 +362,11 @@ def main_restart():
     c.start(timeout=WAIT)
     c.ensure_path("/restart")
     eph = c.create("/restart/kazoo", b"kazoo", ephemeral=True)
+    # kazoo drops one-shot watches when a connection drops (it hands them a
+    # NONE event) and sends no setWatches; its DataWatch re-arms itself on
+    # reconnecting instead. (Curator's script covers setWatches.)
+    fired = []
+    c.DataWatch(eph, lambda data, stat, event: fired.append([str(event.type), event.path]) if event and data == b"after" else None)
     session = c.client_id[0]
     print(json.dumps({"ready": True, "session": "%x" % session}), flush=True)
     sys.stdin.readline()  # the server has been restarted
@@ -370,9 +375,10 @@ def main_restart():
         wait_for(lambda: KazooState.SUSPENDED in states and c.state == KazooState.CONNECTED, "reconnection")
         data, stat = c.get(eph)
         c.set(eph, b"after")
+        wait_for(lambda: fired, "the watch set before the restart")
         out = {"ok": c.client_id[0] == session and stat.ephemeralOwner == session and KazooState.LOST not in states,
                "sameSession": c.client_id[0] == session, "ephemeralOwnerIsSession": stat.ephemeralOwner == session,
-               "data": data.decode(), "states": [str(s) for s in states]}
+               "data": data.decode(), "watchFired": fired[0], "states": [str(s) for s in states]}
         c.delete(eph)
     except BaseException as e:
         out = {"ok": False, "error": "%s: %s" % (type(e).__name__, e), "states": [str(s) for s in states]}

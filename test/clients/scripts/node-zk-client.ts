@@ -56,7 +56,7 @@ interface Zk {
 }
 const zk = createRequire(import.meta.url)("node-zookeeper-client") as Zk;
 
-const WAIT_MS = 60_000;
+const WAIT_MS = 30_000;
 const OPEN = zk.ACL.OPEN_ACL_UNSAFE;
 
 function call<T>(start: (cb: Cb<T>) => void): Promise<T[]> {
