@@ -152,10 +152,11 @@ export class Connection implements Watcher {
     const after = barrier ? this.lastAll : this.lastBarrier;
     const run: Promise<Reply | null> = Promise.all([this.connected, after]).then(async ([ok]) => {
       if (!ok || this.closed) return null;
+      const ctx = this.ctx();
       try {
-        return await this.execute(xid, type, r);
+        return await this.execute(xid, type, r, ctx);
       } catch (e) {
-        return this.failure(xid, e);
+        return this.failure(xid, e, ctx);
       }
     });
     this.lastAll = Promise.all([this.lastAll, run]);
@@ -169,7 +170,9 @@ export class Connection implements Watcher {
   }
 
   /** The reply for an error, or null after ending the connection. */
-  private failure(xid: number, e: unknown): Reply | null {
+  private failure(xid: number, e: unknown, ctx: Ctx): Reply | null {
+    // A failed write still spent a zxid (its error txn); a failed read answers the zxid it read at.
+    const zxid = ctx.lastZxid ?? this.lastZxid;
     if (e instanceof ZkError) {
       const code = zkCodeNumber(e.code);
       // ZooKeeper answers no request of an expired session (it closes the
@@ -179,9 +182,9 @@ export class Connection implements Watcher {
         this.fail(e);
         return null;
       }
-      return { xid, zxid: this.lastZxid, err: code };
+      return { xid, zxid, err: code };
     }
-    if (e instanceof EtcdLimitError) return { xid, zxid: this.lastZxid, err: ZK_CODES.MARSHALLINGERROR };
+    if (e instanceof EtcdLimitError) return { xid, zxid, err: ZK_CODES.MARSHALLINGERROR };
     if (e instanceof MarshallingError) {
       this.fail(e);
       return null;
@@ -211,7 +214,7 @@ export class Connection implements Watcher {
   }
 
   private async send(reply: Reply): Promise<void> {
-    if (reply.zxid >= 0n && this.deps.hub.watchesOf(this) > 0) await this.deps.hub.caughtUp(reply.zxid);
+    if (reply.zxid >= 0n && this.deps.hub.listening(this)) await this.deps.hub.caughtUp(reply.zxid);
     if (this.closed) return;
     const w = new Writer(16 + (reply.body?.length ?? 0)).int(reply.xid).long(reply.zxid).int(reply.err);
     if (reply.body) w.raw(reply.body);
@@ -302,8 +305,7 @@ export class Connection implements Watcher {
 
   // ------------------------------------------------------------ requests
 
-  private async execute(xid: number, type: number, r: Reader): Promise<Reply> {
-    const ctx = this.ctx();
+  private async execute(xid: number, type: number, r: Reader, ctx: Ctx): Promise<Reply> {
     const ok = (body?: Buffer, extra: Partial<Reply> = {}): Reply => ({ xid, zxid: ctx.lastZxid ?? this.lastZxid, err: 0, body, ...extra });
     switch (type) {
       case OP.ping: {

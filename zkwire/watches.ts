@@ -96,6 +96,8 @@ export class WatchHub {
   private off = 0n;
   zxid = -1n;
   private delivering: Promise<void> = Promise.resolve();
+  /** Notifications matched but not yet written, per watcher. */
+  private readonly undelivered = new Map<Watcher, number>();
   private waiters: { zxid: bigint; resolve(): void }[] = [];
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
@@ -181,6 +183,7 @@ export class WatchHub {
   /** Sends the hits of one txn, in order, to the watchers allowed to read each event's node. */
   private deliver(txn: TxnEvents, hits: Hit[]): void {
     if (hits.length === 0) return;
+    for (const { w } of hits) this.undelivered.set(w, (this.undelivered.get(w) ?? 0) + 1);
     const ctx = this.ctx();
     const acls = aclsAt(ctx, txn, hits.map((h) => h.f.path));
     acls.catch(() => undefined);
@@ -195,6 +198,9 @@ export class WatchHub {
       for (const { w, f } of hits) {
         const acl = known?.get(f.path);
         if (acl == null || granted(acl, PERMS.READ, w.ids)) w.notify(f.type, f.path, txn.zxid);
+        const left = this.undelivered.get(w)! - 1;
+        if (left === 0) this.undelivered.delete(w);
+        else this.undelivered.set(w, left);
       }
     });
   }
@@ -274,9 +280,9 @@ export class WatchHub {
     return true;
   }
 
-  /** How many watches `w` has. */
-  watchesOf(w: Watcher): number {
-    return this.byWatcher.get(w)?.size ?? 0;
+  /** Whether `w` has watches, or notifications on their way: its replies must then wait for caughtUp. */
+  listening(w: Watcher): boolean {
+    return this.byWatcher.has(w) || this.undelivered.has(w);
   }
 
   /** Every watch `w` has, with its mode. */

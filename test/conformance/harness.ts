@@ -16,6 +16,7 @@ import { diff, type NResult, type NSnapshot } from "./normalize.js";
 import { httpTarget, ServiceSide } from "./service-side.js";
 import type { Anonymous, Side } from "./side.js";
 import { ZkSide } from "./zk-side.js";
+import { frontDoor } from "./frontdoor-side.js";
 
 /** ZooKeeper's tickTime for every comparison: session timeouts negotiate to [1000, 10000] ms. */
 export const TICK_MS = 500;
@@ -275,11 +276,15 @@ export interface ScenarioOptions {
 /** Servers for scripted scenarios: a fresh ZooKeeper and fresh etcds for every scenario, started ahead. */
 export class ScriptedEnv {
   private readonly zks = new Prefetch(startReferenceZooKeeper);
-  private readonly etcds = new Prefetch(startEtcd, 2);
+  private readonly etcds = new Prefetch(startEtcd, 3);
   private worker: WorkerHost | undefined;
   private scenarios = 0;
 
-  constructor(private readonly withWorker: boolean) {}
+  /** `withFrontDoor`: also compare the front door (zkwire/, ZooKeeper's own protocol) on its own etcd. */
+  constructor(
+    private readonly withWorker: boolean,
+    private readonly withFrontDoor = false,
+  ) {}
 
   async init(): Promise<void> {
     this.zks.warm();
@@ -303,22 +308,29 @@ export class ScriptedEnv {
 
   private async once(opts: ScenarioOptions, body: (t: Lockstep) => Promise<void>): Promise<void> {
     const n = ++this.scenarios;
-    const [zk, etcdNode, etcdWorker] = await Promise.all([
+    const [zk, etcdNode, etcdWorker, etcdFront] = await Promise.all([
       opts.reaperMs === undefined ? this.zks.take() : startReferenceZooKeeper(opts.reaperMs),
       this.etcds.take(),
       this.withWorker ? this.etcds.take() : Promise.resolve(undefined),
+      this.withFrontDoor ? this.etcds.take() : Promise.resolve(undefined),
     ]);
     const nodeEtcd = etcdClient("grpc", [etcdNode.endpoint]);
     const others: Side[] = [nodeService(nodeEtcd, `c${n}/`).side()];
     if (this.worker && etcdWorker) others.push(await this.worker.bind(etcdWorker.endpoint, `c${n}/`));
+    // Its own etcd: two services on one etcd would spend each other's revisions.
+    const frontEtcd = etcdFront ? etcdClient("grpc", [etcdFront.endpoint]) : undefined;
+    const front = frontEtcd ? await frontDoor(frontEtcd, `c${n}/`) : undefined;
+    if (front) others.push(front.side());
     const t = new Lockstep(new ZkSide(zk.port, opts.reaperMs), others, { roots: opts.roots ?? ["/"], withAcl: opts.withAcl ?? true, anonymous: opts.anonymous });
     try {
       await t.begin();
       await body(t);
     } finally {
       await t.end();
+      await front?.server.close().catch(() => undefined);
       await nodeEtcd.close().catch(() => undefined);
-      void Promise.allSettled([zk.stop(), etcdNode.stop(), etcdWorker?.stop()]);
+      await frontEtcd?.close().catch(() => undefined);
+      void Promise.allSettled([zk.stop(), etcdNode.stop(), etcdWorker?.stop(), etcdFront?.stop()]);
     }
   }
 

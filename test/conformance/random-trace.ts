@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import { isEphemeral, type Acl, type Mode, type MultiOp, type Op, type WatchKind } from "./ops.js";
 import type { NSnapshot } from "./normalize.js";
 import { ZkSide } from "./zk-side.js";
+import { frontDoor } from "./frontdoor-side.js";
 
 export const SESSIONS = 3;
 
@@ -303,14 +304,20 @@ export class Lane {
   /** The Worker's own etcd: two services writing to one etcd would spend each other's revisions. */
   private workerEtcd: EtcdServer | undefined;
   private worker: WorkerHost | undefined;
+  private front: Awaited<ReturnType<typeof frontDoor>> | undefined;
   private traceNo = 0;
   private dirty = false;
 
-  /** `workerScript`: also compare the Worker (its bundle) in every trace. */
+  /**
+   * `workerScript`: also compare the Worker (its bundle) in every trace.
+   * `door`: the service's HTTP routes (in process), or its front door
+   * (ZooKeeper's protocol, zkwire/) driven by the same wire client as ZooKeeper.
+   */
   constructor(
     readonly id: number,
     private readonly sessionTimeoutMs: number,
     private readonly workerScript?: string,
+    private readonly door: "http" | "frontdoor" = "http",
   ) {}
 
   async start(): Promise<void> {
@@ -319,6 +326,7 @@ export class Lane {
     this.etcd = etcd;
     this.client = etcdClient("grpc", [etcd.endpoint]);
     this.service = nodeService(this.client, `lane${this.id}/`);
+    if (this.door === "frontdoor") this.front = await frontDoor(this.client, `lane${this.id}/`);
     if (this.workerScript && workerEtcd) {
       this.workerEtcd = workerEtcd;
       this.worker = new WorkerHost(this.workerScript);
@@ -328,6 +336,8 @@ export class Lane {
   }
 
   async stop(): Promise<void> {
+    await this.front?.server.close().catch(() => undefined);
+    this.front = undefined;
     await this.client?.close().catch(() => undefined);
     await this.worker?.dispose().catch(() => undefined);
     await Promise.allSettled([this.zk?.stop(), this.etcd?.stop(), this.workerEtcd?.stop()]);
@@ -359,7 +369,7 @@ export class Lane {
       await this.start();
     }
     const root = `/t${++this.traceNo}`;
-    const others = [this.service!.side(), ...(this.worker ? [this.worker.side()] : [])];
+    const others = [this.front ? this.front.side() : this.service!.side(), ...(this.worker ? [this.worker.side()] : [])];
     const t = new Lockstep(new ZkSide(this.zk!.port), others, { roots: [root], withAcl: true, anonymous: [{ name: "alice", auth: ALICE }] });
     stats.traces++;
     try {

@@ -12,7 +12,8 @@ import { ScriptedEnv, type Lockstep } from "./harness.js";
 import type { Anonymous } from "./side.js";
 
 const WITH_WORKER = process.env.CONFORMANCE_WORKER !== "0";
-const env = new ScriptedEnv(WITH_WORKER);
+const WITH_FRONT_DOOR = process.env.CONFORMANCE_FRONTDOOR !== "0";
+const env = new ScriptedEnv(WITH_WORKER, WITH_FRONT_DOOR);
 
 beforeAll(() => env.init(), 120_000);
 afterAll(() => env.close(), 60_000);

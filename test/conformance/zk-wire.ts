@@ -8,32 +8,10 @@
 // speaks the protocol directly; it does no client-side validation (see
 // zk-side.ts, which adds what ZooKeeper's Java client checks before sending).
 import net from "node:net";
+import { Reader, Writer, type JuteAcl, type JuteStat } from "../../zkwire/codec.js";
+import { OP } from "../../zkwire/protocol.js";
 
-export const OP = {
-  notification: 0,
-  create: 1,
-  delete: 2,
-  exists: 3,
-  getData: 4,
-  setData: 5,
-  getACL: 6,
-  setACL: 7,
-  getChildren: 8,
-  sync: 9,
-  ping: 11,
-  getChildren2: 12,
-  check: 13,
-  multi: 14,
-  create2: 15,
-  createContainer: 19,
-  createTTL: 21,
-  multiRead: 22,
-  auth: 100,
-  getEphemerals: 103,
-  addWatch: 106,
-  error: -1,
-  closeSession: -11,
-} as const;
+export { OP, Reader };
 
 /** KeeperException.Code names as docs/api.md spells them. */
 export const ERR: Record<number, string> = {
@@ -70,64 +48,10 @@ export const ERR: Record<number, string> = {
 };
 export const errName = (code: number): string => ERR[code] ?? `ZK${code}`;
 
-export interface WireStat {
-  czxid: bigint;
-  mzxid: bigint;
-  ctime: bigint;
-  mtime: bigint;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  dataLength: number;
-  numChildren: number;
-  pzxid: bigint;
-}
-
-export interface WireAcl {
-  perms: number;
-  scheme: string;
-  id: string;
-}
+export type WireStat = JuteStat;
+export type WireAcl = JuteAcl;
 
 export const OPEN_ACL: WireAcl[] = [{ perms: 31, scheme: "world", id: "anyone" }];
-
-class Writer {
-  private parts: Buffer[] = [];
-  int(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeInt32BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  long(v: bigint | number): this {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64BE(BigInt(v));
-    this.parts.push(b);
-    return this;
-  }
-  bool(v: boolean): this {
-    this.parts.push(Buffer.from([v ? 1 : 0]));
-    return this;
-  }
-  buf(v: Uint8Array | null): this {
-    if (v === null) return this.int(-1);
-    this.int(v.length);
-    this.parts.push(Buffer.from(v));
-    return this;
-  }
-  str(s: string): this {
-    return this.buf(Buffer.from(s, "utf8"));
-  }
-  acl(list: WireAcl[]): this {
-    this.int(list.length);
-    for (const a of list) this.int(a.perms).str(a.scheme).str(a.id);
-    return this;
-  }
-  done(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-}
 
 /** A multi or multiRead reply: each result's header (type, done, err), until done. */
 function* multiHeaders(r: Reader): Generator<{ type: number; err: number }> {
@@ -140,64 +64,7 @@ function* multiHeaders(r: Reader): Generator<{ type: number; err: number }> {
   }
 }
 
-export class Reader {
-  private o = 0;
-  constructor(private readonly b: Buffer) {}
-  int(): number {
-    const v = this.b.readInt32BE(this.o);
-    this.o += 4;
-    return v;
-  }
-  long(): bigint {
-    const v = this.b.readBigInt64BE(this.o);
-    this.o += 8;
-    return v;
-  }
-  bool(): boolean {
-    return this.b[this.o++] !== 0;
-  }
-  buf(): Buffer | null {
-    const n = this.int();
-    if (n < 0) return null;
-    const d = this.b.subarray(this.o, this.o + n);
-    this.o += n;
-    return Buffer.from(d);
-  }
-  str(): string | null {
-    const d = this.buf();
-    return d === null ? null : d.toString("utf8");
-  }
-  strings(): string[] {
-    const n = this.int();
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(this.str() ?? "");
-    return out;
-  }
-  acl(): WireAcl[] {
-    const n = this.int();
-    const out: WireAcl[] = [];
-    for (let i = 0; i < n; i++) out.push({ perms: this.int(), scheme: this.str() ?? "", id: this.str() ?? "" });
-    return out;
-  }
-  stat(): WireStat {
-    return {
-      czxid: this.long(),
-      mzxid: this.long(),
-      ctime: this.long(),
-      mtime: this.long(),
-      version: this.int(),
-      cversion: this.int(),
-      aversion: this.int(),
-      ephemeralOwner: this.long(),
-      dataLength: this.int(),
-      numChildren: this.int(),
-      pzxid: this.long(),
-    };
-  }
-  left(): number {
-    return this.b.length - this.o;
-  }
-}
+const copy = (b: Buffer | null): Buffer | null => (b === null ? null : Buffer.from(b));
 
 /** A reply: its header's zxid and error code, and the body reader when err is 0. */
 export interface Reply {
@@ -296,7 +163,7 @@ export class ZkWire {
           .long(0)
           .int(opts.timeoutMs)
           .long(opts.sessionId ?? 0n)
-          .buf(opts.passwd ?? Buffer.alloc(16))
+          .buffer(opts.passwd ?? Buffer.alloc(16))
           .bool(false)
           .done();
         sock.write(Buffer.concat([new Writer().int(body.length).done(), body]));
@@ -315,7 +182,7 @@ export class ZkWire {
             r.int(); // protocol version
             z.timeoutMs = r.int();
             z.sessionId = r.long();
-            z.passwd = r.buf() ?? Buffer.alloc(16);
+            z.passwd = r.buffer() ?? Buffer.alloc(16);
             if (z.timeoutMs > 0 && opts.ping !== false) z.startPinging();
             resolve(z);
             continue;
@@ -325,7 +192,7 @@ export class ZkWire {
           const zxid = r.long();
           const err = r.int();
           if (xid === -1) {
-            z.notifications.push({ type: r.int(), state: r.int(), path: r.str() ?? "", zxid });
+            z.notifications.push({ type: r.int(), state: r.int(), path: r.string() ?? "", zxid });
             continue;
           }
           const queue = z.pending.get(xid);
@@ -389,7 +256,7 @@ export class ZkWire {
 
   /** addAuthInfo: the reply says whether the credentials were accepted. */
   addAuth(scheme: string, auth: string): Promise<Reply> {
-    return this.send(-4, OP.auth, new Writer().int(0).str(scheme).buf(Buffer.from(auth, "utf8")).done());
+    return this.send(-4, OP.auth, new Writer().int(0).string(scheme).buffer(Buffer.from(auth, "utf8")).done());
   }
 
   async create(
@@ -400,43 +267,43 @@ export class ZkWire {
     flags: number,
     ttl = -1,
   ): Promise<Reply & { path?: string; stat?: WireStat }> {
-    const w = new Writer().str(path).buf(data).acl(acl).int(flags);
+    const w = new Writer().string(path).buffer(data).acl(acl).int(flags);
     if (opcode === OP.createTTL) w.long(ttl);
     const res: Reply & { path?: string; stat?: WireStat } = await this.call(opcode, w.done());
     if (res.err === 0) {
-      res.path = res.r.str() ?? "";
+      res.path = res.r.string() ?? "";
       if (opcode !== OP.create) res.stat = res.r.stat();
     }
     return res;
   }
 
   delete(path: string, version: number): Promise<Reply> {
-    return this.call(OP.delete, new Writer().str(path).int(version).done());
+    return this.call(OP.delete, new Writer().string(path).int(version).done());
   }
 
   async exists(path: string, watch = false): Promise<Reply & { stat?: WireStat }> {
-    const res: Reply & { stat?: WireStat } = await this.call(OP.exists, new Writer().str(path).bool(watch).done());
+    const res: Reply & { stat?: WireStat } = await this.call(OP.exists, new Writer().string(path).bool(watch).done());
     if (res.err === 0) res.stat = res.r.stat();
     return res;
   }
 
   async getData(path: string, watch = false): Promise<Reply & { data?: Buffer | null; stat?: WireStat }> {
-    const res: Reply & { data?: Buffer | null; stat?: WireStat } = await this.call(OP.getData, new Writer().str(path).bool(watch).done());
+    const res: Reply & { data?: Buffer | null; stat?: WireStat } = await this.call(OP.getData, new Writer().string(path).bool(watch).done());
     if (res.err === 0) {
-      res.data = res.r.buf();
+      res.data = copy(res.r.buffer());
       res.stat = res.r.stat();
     }
     return res;
   }
 
   async setData(path: string, data: Uint8Array | null, version: number): Promise<Reply & { stat?: WireStat }> {
-    const res: Reply & { stat?: WireStat } = await this.call(OP.setData, new Writer().str(path).buf(data).int(version).done());
+    const res: Reply & { stat?: WireStat } = await this.call(OP.setData, new Writer().string(path).buffer(data).int(version).done());
     if (res.err === 0) res.stat = res.r.stat();
     return res;
   }
 
   async getACL(path: string): Promise<Reply & { acl?: WireAcl[]; stat?: WireStat }> {
-    const res: Reply & { acl?: WireAcl[]; stat?: WireStat } = await this.call(OP.getACL, new Writer().str(path).done());
+    const res: Reply & { acl?: WireAcl[]; stat?: WireStat } = await this.call(OP.getACL, new Writer().string(path).done());
     if (res.err === 0) {
       res.acl = res.r.acl();
       res.stat = res.r.stat();
@@ -445,18 +312,18 @@ export class ZkWire {
   }
 
   async setACL(path: string, acl: WireAcl[], version: number): Promise<Reply & { stat?: WireStat }> {
-    const res: Reply & { stat?: WireStat } = await this.call(OP.setACL, new Writer().str(path).acl(acl).int(version).done());
+    const res: Reply & { stat?: WireStat } = await this.call(OP.setACL, new Writer().string(path).acl(acl).int(version).done());
     if (res.err === 0) res.stat = res.r.stat();
     return res;
   }
 
   /** addWatch (3.6): mode 0 PERSISTENT, 1 PERSISTENT_RECURSIVE. */
   addWatch(path: string, recursive: boolean): Promise<Reply> {
-    return this.call(OP.addWatch, new Writer().str(path).int(recursive ? 1 : 0).done());
+    return this.call(OP.addWatch, new Writer().string(path).int(recursive ? 1 : 0).done());
   }
 
   async getChildren2(path: string, watch = false): Promise<Reply & { children?: string[]; stat?: WireStat }> {
-    const res: Reply & { children?: string[]; stat?: WireStat } = await this.call(OP.getChildren2, new Writer().str(path).bool(watch).done());
+    const res: Reply & { children?: string[]; stat?: WireStat } = await this.call(OP.getChildren2, new Writer().string(path).bool(watch).done());
     if (res.err === 0) {
       res.children = res.r.strings();
       res.stat = res.r.stat();
@@ -465,13 +332,13 @@ export class ZkWire {
   }
 
   async sync(path: string): Promise<Reply & { path?: string }> {
-    const res: Reply & { path?: string } = await this.call(OP.sync, new Writer().str(path).done());
-    if (res.err === 0) res.path = res.r.str() ?? "";
+    const res: Reply & { path?: string } = await this.call(OP.sync, new Writer().string(path).done());
+    if (res.err === 0) res.path = res.r.string() ?? "";
     return res;
   }
 
   async getEphemerals(prefix: string): Promise<Reply & { ephemerals?: string[] }> {
-    const res: Reply & { ephemerals?: string[] } = await this.call(OP.getEphemerals, new Writer().str(prefix).done());
+    const res: Reply & { ephemerals?: string[] } = await this.call(OP.getEphemerals, new Writer().string(prefix).done());
     if (res.err === 0) res.ephemerals = res.r.strings();
     return res;
   }
@@ -483,17 +350,17 @@ export class ZkWire {
       switch (o.type) {
         case "create":
         case "createContainer":
-          w.str(o.path).buf(o.data).acl(o.acl).int(o.flags);
+          w.string(o.path).buffer(o.data).acl(o.acl).int(o.flags);
           break;
         case "createTTL":
-          w.str(o.path).buf(o.data).acl(o.acl).int(o.flags).long(o.ttl);
+          w.string(o.path).buffer(o.data).acl(o.acl).int(o.flags).long(o.ttl);
           break;
         case "delete":
         case "check":
-          w.str(o.path).int(o.version);
+          w.string(o.path).int(o.version);
           break;
         case "setData":
-          w.str(o.path).buf(o.data).int(o.version);
+          w.string(o.path).buffer(o.data).int(o.version);
           break;
       }
     }
@@ -505,9 +372,9 @@ export class ZkWire {
       for (const { type, err } of multiHeaders(r)) {
         const item: WireMultiResult = { type, err };
         if (type === OP.error) item.err = r.int();
-        else if (type === OP.create) item.path = r.str() ?? "";
+        else if (type === OP.create) item.path = r.string() ?? "";
         else if (type === OP.create2 || type === OP.createContainer || type === OP.createTTL) {
-          item.path = r.str() ?? "";
+          item.path = r.string() ?? "";
           item.stat = r.stat();
         } else if (type === OP.setData) item.stat = r.stat();
         results.push(item);
@@ -518,7 +385,7 @@ export class ZkWire {
 
   async multiRead(ops: WireReadOp[]): Promise<Reply & { results: WireReadResult[] }> {
     const w = new Writer();
-    for (const o of ops) w.int(o.type === "getData" ? OP.getData : OP.getChildren).bool(false).int(-1).str(o.path).bool(false);
+    for (const o of ops) w.int(o.type === "getData" ? OP.getData : OP.getChildren).bool(false).int(-1).string(o.path).bool(false);
     w.int(-1).bool(true).int(-1);
     const res = await this.call(OP.multiRead, w.done());
     const results: WireReadResult[] = [];
@@ -526,7 +393,7 @@ export class ZkWire {
       const r = res.r;
       for (const { type, err } of multiHeaders(r)) {
         if (type === OP.error) results.push({ type: "error", err: r.int() });
-        else if (type === OP.getData) results.push({ type: "getData", err, data: r.buf(), stat: r.stat() });
+        else if (type === OP.getData) results.push({ type: "getData", err, data: copy(r.buffer()), stat: r.stat() });
         else if (type === OP.getChildren) results.push({ type: "getChildren", err, children: r.strings() });
         else throw new Error(`multiRead: unexpected result type ${type}`);
       }
