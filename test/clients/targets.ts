@@ -25,6 +25,12 @@ export interface Target {
   stop(): Promise<void>;
 }
 
+/** SIGKILL: the process gets no chance to close its connections or flush anything. */
+async function kill(proc: Tracked): Promise<void> {
+  proc.child.kill("SIGKILL");
+  await proc.stop(); // waits for the exit
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function accepts(port: number): Promise<boolean> {
@@ -95,7 +101,7 @@ export async function zooKeeperTarget(): Promise<Target> {
     connectString: `127.0.0.1:${port}`,
     port,
     async restart() {
-      await proc.stop(0);
+      await kill(proc);
       await start();
     },
     output: () => proc.output(),
@@ -135,7 +141,7 @@ export async function frontDoorTarget(): Promise<Target> {
     connectString: `127.0.0.1:${port}`,
     port,
     async restart() {
-      await proc.stop(0);
+      await kill(proc);
       await start();
     },
     output: () => proc.output(),
