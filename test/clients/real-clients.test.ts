@@ -89,11 +89,11 @@ function scriptedClient(client: string, expected: string[], run: () => Promise<R
 
 scriptedClient(
   "kazoo",
-  ["basics", "lock", "election", "counter", "barrier", "queue", "watches", "transactions", "expiry"],
+  ["basics", "lock", "election", "counter", "barrier", "queue", "semaphore", "watches", "tree_cache", "transactions", "acls", "expiry"],
   both(runKazoo),
 );
 
-scriptedClient("Curator", ["mutex", "leaderLatch", "atomicLong", "transaction", "cache"], both(runCurator));
+scriptedClient("Curator", ["mutex", "leaderLatch", "atomicLong", "transaction", "nodes", "sharedCount", "semaphore", "cache"], both(runCurator));
 
 scriptedClient("node-zookeeper-client", ["basics", "acls", "watches", "transaction"], both(runNodeZkClient));
 

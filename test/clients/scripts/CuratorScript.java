@@ -269,6 +269,96 @@ public class CuratorScript {
         return f;
     }
 
+    static Map<String, Object> nodes(List<CuratorFramework> clients) throws Exception {
+        CuratorFramework c = clients.get(0);
+        // Parents as containers (createContainer), a TTL node (createTTL), a protected ephemeral sequential.
+        c.create().creatingParentContainersIfNeeded().forPath(ROOT + "/boxes/inner/leaf", "l".getBytes(StandardCharsets.UTF_8));
+        c.create().withTtl(600_000).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath(ROOT + "/ttl", "t".getBytes(StandardCharsets.UTF_8));
+        String prot = c.create().withProtection().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(ROOT + "/boxes/p-");
+        Stat box = c.checkExists().forPath(ROOT + "/boxes");
+        Stat ttl = c.checkExists().forPath(ROOT + "/ttl");
+        Stat eph = c.checkExists().forPath(prot);
+        long session = c.getZookeeperClient().getZooKeeper().getSessionId();
+        require(eph.getEphemeralOwner() == session, "protected node's owner");
+        require(prot.matches(".*/_c_[0-9a-f-]{36}-p-\\d{10}"), "protected name " + prot);
+        List<String> ephemerals = c.getZookeeperClient().getZooKeeper().getEphemerals(ROOT + "/boxes");
+        int all = c.getZookeeperClient().getZooKeeper().getAllChildrenNumber(ROOT + "/boxes");
+        c.delete().forPath(prot);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("boxOwner", Long.toHexString(box.getEphemeralOwner()));
+        f.put("ttlOwner", Long.toHexString(ttl.getEphemeralOwner()));
+        f.put("boxChildren", box.getNumChildren());
+        f.put("ephemerals", ephemerals.size());
+        f.put("allChildren", all);
+        f.put("protectedSequence", prot.substring(prot.length() - 10));
+        return f;
+    }
+
+    static Map<String, Object> sharedCount(List<CuratorFramework> clients) throws Exception {
+        List<org.apache.curator.framework.recipes.shared.SharedCount> counts = new ArrayList<>();
+        List<Integer> heard = new CopyOnWriteArrayList<>();
+        for (CuratorFramework c : clients) {
+            org.apache.curator.framework.recipes.shared.SharedCount sc = new org.apache.curator.framework.recipes.shared.SharedCount(c, ROOT + "/shared", 0);
+            sc.start();
+            counts.add(sc);
+        }
+        counts.get(2).addListener(new org.apache.curator.framework.recipes.shared.SharedCountListener() {
+            public void countHasChanged(org.apache.curator.framework.recipes.shared.SharedCountReader r, int n) { heard.add(n); }
+            public void stateChanged(CuratorFramework cl, ConnectionState s) {}
+        });
+        // Optimistic updates from every client: each retries with the version it last saw.
+        List<Body> bodies = new ArrayList<>();
+        for (org.apache.curator.framework.recipes.shared.SharedCount sc : counts) {
+            bodies.add(() -> {
+                for (int i = 0; i < 5; i++) {
+                    while (true) {
+                        org.apache.curator.framework.recipes.shared.VersionedValue<Integer> v = sc.getVersionedValue();
+                        if (sc.trySetCount(v, v.getValue() + 1)) break;
+                    }
+                }
+            });
+        }
+        runThreads(bodies);
+        int expected = clients.size() * 5;
+        waitFor(() -> counts.stream().allMatch(sc -> sc.getCount() == expected), "every client to see the count");
+        waitFor(() -> heard.contains(expected), "the listener to hear the final count");
+        for (org.apache.curator.framework.recipes.shared.SharedCount sc : counts) sc.close();
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("count", expected);
+        f.put("version", clients.get(0).checkExists().forPath(ROOT + "/shared").getVersion());
+        return f;
+    }
+
+    static Map<String, Object> semaphore(List<CuratorFramework> clients) throws Exception {
+        AtomicInteger now = new AtomicInteger();
+        AtomicInteger max = new AtomicInteger();
+        List<Body> bodies = new ArrayList<>();
+        for (CuratorFramework c : clients) {
+            for (int t = 0; t < 2; t++) {
+                bodies.add(() -> {
+                    org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2 sem =
+                        new org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2(c, ROOT + "/semaphore", 2);
+                    for (int i = 0; i < 2; i++) {
+                        org.apache.curator.framework.recipes.locks.Lease lease = sem.acquire(WAIT_MS, TimeUnit.MILLISECONDS);
+                        require(lease != null, "lease");
+                        try {
+                            max.accumulateAndGet(now.incrementAndGet(), Math::max);
+                            Thread.sleep(10);
+                            now.decrementAndGet();
+                        } finally {
+                            sem.returnLease(lease);
+                        }
+                    }
+                });
+            }
+        }
+        runThreads(bodies);
+        require(max.get() <= 2, "more than two leases at once: " + max.get());
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("atMostTwo", max.get() <= 2);
+        return f;
+    }
+
     public static void main(String[] args) throws Exception {
         hosts = args[0];
         String mode = args.length > 1 ? args[1] : "checks";
@@ -281,6 +371,9 @@ public class CuratorScript {
         checks.put("leaderLatch", CuratorScript::leaderLatch);
         checks.put("atomicLong", CuratorScript::atomicLong);
         checks.put("transaction", CuratorScript::transaction);
+        checks.put("nodes", CuratorScript::nodes);
+        checks.put("sharedCount", CuratorScript::sharedCount);
+        checks.put("semaphore", CuratorScript::semaphore);
         checks.put("cache", CuratorScript::cache);
         StringBuilder json = new StringBuilder("{\"checks\":{");
         boolean first = true;

@@ -19,8 +19,10 @@ import time
 import traceback
 
 from kazoo.client import KazooClient, KazooState
-from kazoo.exceptions import (BadVersionError, NoNodeError, NodeExistsError,
-                              RolledBackError)
+from kazoo.exceptions import (BadVersionError, NoAuthError, NoNodeError,
+                              NodeExistsError, RolledBackError)
+from kazoo.recipe.cache import TreeCache, TreeEvent
+from kazoo.security import make_acl, make_digest_acl
 from kazoo.protocol.states import EventType
 
 HOSTS = sys.argv[1]
@@ -298,6 +300,70 @@ def basics(clients):
     return {"path": path, "dup": dup, "missing": missing, "version": stat.version, "seq": seq}
 
 
+def acls(clients):
+    owner, other = clients[0], clients[1]
+    owner.add_auth("digest", "alice:secret")
+    path = owner.create(ROOT + "/private", b"secret", acl=[make_digest_acl("alice", "secret", all=True),
+                                                          make_acl("world", "anyone", read=True)])
+    try:
+        other.set(path, b"mine")
+        denied = "written"
+    except NoAuthError:
+        denied = "NoAuthError"
+    # The other client has no ADMIN here: digests read back as user:x.
+    acl, stat = other.get_acls(path)
+    check(denied == "NoAuthError", "a reader wrote")
+    owner.set_acls(path, [make_acl("world", "anyone", all=True)], version=0)
+    after = other.set(path, b"mine")
+    owner.delete(path)
+    return {"denied": denied, "acl": sorted("%s:%s:%d" % (a.id.scheme, a.id.id, a.perms) for a in acl),
+            "aversion": stat.aversion, "versionAfterWrite": after.version}
+
+
+def tree_cache(clients):
+    a, b = clients[0], clients[1]
+    a.ensure_path(ROOT + "/tree")
+    events = []
+    cache = TreeCache(a, ROOT + "/tree")
+    cache.listen(lambda e: events.append((e.event_type, e.event_data.path if e.event_data else None)))
+    cache.start()
+    wait_for(lambda: any(t == TreeEvent.INITIALIZED for t, _ in events), "initialized")
+    b.create(ROOT + "/tree/x/y", b"1", makepath=True)
+    wait_for(lambda: cache.get_data(ROOT + "/tree/x/y") is not None, "deep node in the cache")
+    b.set(ROOT + "/tree/x/y", b"2")
+    wait_for(lambda: cache.get_data(ROOT + "/tree/x/y").data == b"2", "change in the cache")
+    b.delete(ROOT + "/tree/x", recursive=True)
+    wait_for(lambda: cache.get_children(ROOT + "/tree") == frozenset(), "deletes in the cache")
+    cache.close()
+    names = {TreeEvent.NODE_ADDED: "added", TreeEvent.NODE_UPDATED: "updated", TreeEvent.NODE_REMOVED: "removed",
+             TreeEvent.INITIALIZED: "initialized", TreeEvent.CONNECTION_SUSPENDED: "suspended",
+             TreeEvent.CONNECTION_RECONNECTED: "reconnected", TreeEvent.CONNECTION_LOST: "lost"}
+    # Sorted: the cache's own refreshes may order sibling events either way.
+    seen = sorted(([names.get(t, str(t)), p] for t, p in events), key=str)
+    check(["updated", ROOT + "/tree/x/y"] in seen, "update event")
+    return {"events": seen}
+
+
+def semaphore(clients):
+    held = {"now": 0, "max": 0}
+    guard = threading.Lock()
+
+    def worker(c, ident):
+        def go():
+            for _ in range(2):
+                with c.Semaphore(ROOT + "/semaphore", ident, max_leases=2):
+                    with guard:
+                        held["now"] += 1
+                        held["max"] = max(held["max"], held["now"])
+                    time.sleep(0.02)
+                    with guard:
+                        held["now"] -= 1
+        return go
+    run_threads([worker(c, "s%d%d" % (i, j)) for i, c in enumerate(clients) for j in range(2)])
+    check(held["max"] <= 2, "more than two leases at once: %r" % held)
+    return {"atMostTwo": held["max"] <= 2}
+
+
 def expiry(_clients):
     victim = client(timeout=10.0)
     observer = client()
@@ -336,7 +402,7 @@ def expiry(_clients):
             "ephemeralGone": True, "newSession": new_id != old_id}
 
 
-CHECKS = [basics, lock, election, counter, barrier, queue, watches, transactions, expiry]
+CHECKS = [basics, lock, election, counter, barrier, queue, semaphore, watches, tree_cache, transactions, acls, expiry]
 
 
 def main_checks():
