@@ -201,7 +201,7 @@ export class Connection implements Watcher {
     this.destroy();
   }
 
-  private destroy(): void {
+  destroy(): void {
     if (!this.closed) this.closed = true;
     this.sock.destroy();
   }
@@ -266,6 +266,8 @@ export class Connection implements Watcher {
       if (req.sessionId === 0n) await closeSession(this.ctxFor(session.id), session.id).catch(() => undefined);
       throw new Drop(`client has seen zxid ${req.lastZxidSeen}, ours is ${zxid}`);
     }
+    // A session lives on one connection: the one it left (if still open here) goes, as ZooKeeper's server closes it.
+    for (const other of this.deps.stats.connections) if (other.sessionId === session.id && other instanceof Connection) other.destroy();
     this.sessionId = session.id;
     this.timeoutMs = session.timeoutMs;
     this.lastZxid = zxid;
@@ -306,6 +308,12 @@ export class Connection implements Watcher {
   // ------------------------------------------------------------ requests
 
   private async execute(xid: number, type: number, r: Reader, ctx: Ctx): Promise<Reply> {
+    // Unless anonymous callers are allowed (ZK_ALLOW_ANONYMOUS), a connection must
+    // authenticate first, as ZooKeeper 3.7+'s enforce.auth.enabled has it: any
+    // other request fails AUTHFAILED and the connection closes.
+    if (!this.deps.config.allowAnonymous && type !== OP.auth && type !== OP.ping && type !== OP.closeSession && !this.ids.some((i) => i.scheme === "digest")) {
+      return { xid, zxid: this.lastZxid, err: ZK_CODES.AUTHFAILED, close: true };
+    }
     const ok = (body?: Buffer, extra: Partial<Reply> = {}): Reply => ({ xid, zxid: ctx.lastZxid ?? this.lastZxid, err: 0, body, ...extra });
     switch (type) {
       case OP.ping: {

@@ -80,8 +80,17 @@ describe("lib/", () => {
   });
 });
 
+describe("zkwire/ (ZooKeeper's protocol)", () => {
+  test("builds on lib/ alone: nothing from functions/ (HTTP) or scheduled/", () => {
+    const files = sources("zkwire");
+    const outward = files.flatMap((f) => imports(f).filter((s) => s.startsWith(".")).map((s) => `${f} -> ${resolve(f, s)}`)).filter((e) => !/ -> (lib|zkwire)\//.test(e));
+    expect(files.length).toBeGreaterThan(0);
+    expect(outward).toEqual([]);
+  });
+});
+
 test("nothing in the repository points outside it (../shared)", () => {
-  const files = ["lib", "functions", "scheduled", "scripts", "test", "docs"]
+  const files = ["lib", "functions", "scheduled", "scripts", "test", "docs", "zkwire"]
     .filter((d) => fs.existsSync(path.join(root, d)))
     .flatMap((d) => sourcesAndDocs(d))
     .concat(["README.md"])

@@ -256,3 +256,20 @@ async function rawCall(c: ZkWire, type: number, payload: Buffer): Promise<{ err:
   const r = await (c as unknown as { call(type: number, payload: Buffer): Promise<{ err: number; r: { int(): number } }> }).call(type, payload);
   return r.err === 0 ? { err: 0, int: r.r.int() } : { err: r.err };
 }
+
+describe("without ZK_ALLOW_ANONYMOUS", () => {
+  test("a connection must addAuth digest before anything else (ZooKeeper's enforce.auth.enabled); ZK_API_CREDENTIALS are checked", async () => {
+    const { zk } = await fd.door({ ZK_ALLOW_ANONYMOUS: "false", ZK_API_CREDENTIALS: "alice:secret" });
+    const anonymous = await ZkWire.connect(zk.port, { timeoutMs: 4000 });
+    const closed = new Promise<void>((resolve) => (anonymous.onClose = resolve));
+    expect((await anonymous.exists("/")).err).toBe(-115);
+    await closed;
+    const wrong = await ZkWire.connect(zk.port, { timeoutMs: 4000 });
+    expect((await wrong.addAuth("digest", "alice:nope")).err).toBe(-115);
+    wrong.drop();
+    const c = await ZkWire.connect(zk.port, { timeoutMs: 4000 });
+    expect((await c.addAuth("digest", "alice:secret")).err).toBe(0);
+    expect((await c.exists("/")).err).toBe(0);
+    await c.close();
+  });
+});
