@@ -208,11 +208,21 @@ public class CuratorScript {
             .forDeletes(o -> events.add("deleted " + o.getPath()))
             .forInitialized(initialized::countDown)
             .build());
+        // A healthy server never drops the connection meanwhile; a cache can
+        // hide a drop by reloading, so the check watches for one.
+        List<String> drops = new CopyOnWriteArrayList<>();
+        org.apache.curator.framework.state.ConnectionStateListener onDrop = (cl, st) -> {
+            if (st == ConnectionState.SUSPENDED || st == ConnectionState.LOST) drops.add(st.name());
+        };
+        clients.get(0).getConnectionStateListenable().addListener(onDrop);
         cache.start();
         try {
-            return observe(cache, writer, events, initialized);
+            Map<String, Object> f = observe(cache, writer, events, initialized);
+            require(drops.isEmpty(), "the connection dropped: " + drops);
+            return f;
         } finally {
             cache.close();
+            clients.get(0).getConnectionStateListenable().removeListener(onDrop);
         }
     }
 
