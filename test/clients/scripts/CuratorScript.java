@@ -61,9 +61,15 @@ public class CuratorScript {
     }
 
     static void waitFor(BooleanSupplier cond, String what) throws InterruptedException {
+        waitFor(cond, what, List.of());
+    }
+
+    /** Waits for cond; gives up at once when `failures` gets an entry. */
+    static void waitFor(BooleanSupplier cond, String what, List<String> failures) throws InterruptedException {
         long deadline = System.currentTimeMillis() + WAIT_MS;
         while (System.currentTimeMillis() < deadline) {
             if (cond.getAsBoolean()) return;
+            if (!failures.isEmpty()) throw new AssertionError("waiting for " + what + ": " + failures);
             Thread.sleep(20);
         }
         throw new AssertionError("timed out waiting for " + what);
@@ -217,7 +223,7 @@ public class CuratorScript {
         clients.get(0).getConnectionStateListenable().addListener(onDrop);
         cache.start();
         try {
-            Map<String, Object> f = observe(cache, writer, events, initialized);
+            Map<String, Object> f = observe(cache, writer, events, initialized, drops);
             require(drops.isEmpty(), "the connection dropped: " + drops);
             return f;
         } finally {
@@ -226,18 +232,18 @@ public class CuratorScript {
         }
     }
 
-    static Map<String, Object> observe(CuratorCache cache, CuratorFramework writer, List<String> events, CountDownLatch initialized) throws Exception {
-        require(initialized.await(WAIT_MS, TimeUnit.MILLISECONDS), "cache initialized");
+    static Map<String, Object> observe(CuratorCache cache, CuratorFramework writer, List<String> events, CountDownLatch initialized, List<String> drops) throws Exception {
+        waitFor(() -> initialized.getCount() == 0, "the cache to initialize", drops);
         int initial = events.size();
         writer.create().forPath(ROOT + "/cache/a", "1".getBytes(StandardCharsets.UTF_8));
-        waitFor(() -> events.contains("created " + ROOT + "/cache/a 1"), "create event");
+        waitFor(() -> events.contains("created " + ROOT + "/cache/a 1"), "create event", drops);
         writer.setData().forPath(ROOT + "/cache/a", "2".getBytes(StandardCharsets.UTF_8));
-        waitFor(() -> events.contains("changed " + ROOT + "/cache/a 2"), "change event");
+        waitFor(() -> events.contains("changed " + ROOT + "/cache/a 2"), "change event", drops);
         writer.create().forPath(ROOT + "/cache/a/deep", "3".getBytes(StandardCharsets.UTF_8));
-        waitFor(() -> events.contains("created " + ROOT + "/cache/a/deep 3"), "deep create event");
+        waitFor(() -> events.contains("created " + ROOT + "/cache/a/deep 3"), "deep create event", drops);
         writer.delete().deletingChildrenIfNeeded().forPath(ROOT + "/cache/a");
-        waitFor(() -> events.contains("deleted " + ROOT + "/cache/a"), "delete event");
-        waitFor(() -> events.contains("deleted " + ROOT + "/cache/a/deep"), "deep delete event");
+        waitFor(() -> events.contains("deleted " + ROOT + "/cache/a"), "delete event", drops);
+        waitFor(() -> events.contains("deleted " + ROOT + "/cache/a/deep"), "deep delete event", drops);
         require(cache.get(ROOT + "/cache/a").isEmpty() && cache.get(ROOT + "/cache/pre").isPresent(), "cache contents");
         List<String> initialEvents = new ArrayList<>(events.subList(0, initial));
         Collections.sort(initialEvents);

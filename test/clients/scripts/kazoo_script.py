@@ -330,12 +330,15 @@ def tree_cache(clients):
     cache.listen(lambda e: events.append((e.event_type, e.event_data.path if e.event_data else None)))
     cache.start()
     wait_for(lambda: any(t == TreeEvent.INITIALIZED for t, _ in events), "initialized")
+    # Waits on the listener's events, which come after the cache's own state changes.
+    heard = lambda kind, path: any(t == kind and p == path for t, p in events)
     b.create(ROOT + "/tree/x/y", b"1", makepath=True)
-    wait_for(lambda: cache.get_data(ROOT + "/tree/x/y") is not None, "deep node in the cache")
+    wait_for(lambda: heard(TreeEvent.NODE_ADDED, ROOT + "/tree/x") and heard(TreeEvent.NODE_ADDED, ROOT + "/tree/x/y"), "both added")
     b.set(ROOT + "/tree/x/y", b"2")
-    wait_for(lambda: cache.get_data(ROOT + "/tree/x/y").data == b"2", "change in the cache")
+    wait_for(lambda: heard(TreeEvent.NODE_UPDATED, ROOT + "/tree/x/y"), "deep node updated")
     b.delete(ROOT + "/tree/x", recursive=True)
-    wait_for(lambda: cache.get_children(ROOT + "/tree") == frozenset(), "deletes in the cache")
+    wait_for(lambda: heard(TreeEvent.NODE_REMOVED, ROOT + "/tree/x/y") and heard(TreeEvent.NODE_REMOVED, ROOT + "/tree/x"), "both removed")
+    check(cache.get_children(ROOT + "/tree") == frozenset(), "the cache still holds %r" % cache.get_children(ROOT + "/tree"))
     cache.close()
     names = {TreeEvent.NODE_ADDED: "added", TreeEvent.NODE_UPDATED: "updated", TreeEvent.NODE_REMOVED: "removed",
              TreeEvent.INITIALIZED: "initialized", TreeEvent.CONNECTION_SUSPENDED: "suspended",
