@@ -16,7 +16,9 @@
 //              put (create, setData), get (getData, exists), prefix range
 //              keys-only (getChildren), delete, a txn compare+2 puts (multi),
 //              a txn of 3 puts (multiOneParent);
-//   zookeeper  node-zookeeper-client, one session per client.
+//   zookeeper  node-zookeeper-client, one session per client;
+//   frontdoor  the same client and sessions against the service's ZooKeeper
+//              protocol listener (zkwire/, docs/wire.md) in this process.
 // It prints one table (ops/s, p50, p99 per target and the throughput ratios),
 // the etcd round trips per op that the service reports at GET /v1/stats, and
 // the machine. Nothing here asserts on timing: it only reports.
@@ -36,6 +38,7 @@ import { createGatewayEtcd } from "../lib/etcd/gateway.js";
 import { createGrpcEtcd } from "../lib/etcd/grpc.js";
 import type { Etcd } from "../lib/etcd/types.js";
 import { startEtcd, type EtcdServer } from "../test/support/etcd-server.js";
+import { startZkServer } from "../zkwire/server.js";
 import { bundleWorker, COMPATIBILITY_DATE } from "../test/support/worker.js";
 import { fourLetterWord, startZooKeeper, type ZooKeeperServerHandle } from "../test/support/zookeeper-server.js";
 
@@ -120,7 +123,7 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 /** Any one request, whatever the target: past this it counts as an error. */
 const REQUEST_TIMEOUT_MS = 10_000;
 /** The whole run, setup included; past this it stops everything and exits 1. */
-const RUN_LIMIT_MS = opts.ops.length * (opts.worker ? 5 : 3) * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
+const RUN_LIMIT_MS = opts.ops.length * (opts.worker ? 6 : 4) * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
 const WARMUP_OPS_PER_CLIENT = 20;
 /** Children of the getChildren parent. */
 const CHILDREN = 10;
@@ -356,7 +359,7 @@ const STATS_NAME: Record<OpName, string> = {
 };
 
 interface Target {
-  name: "service" | "etcd" | "zookeeper" | "worker" | "gateway";
+  name: "service" | "etcd" | "zookeeper" | "worker" | "gateway" | "frontdoor";
   /** Untimed: the parents, one data node per client, the children. */
   setup(): Promise<void>;
   /** Nodes create made that delete may remove. */
@@ -551,13 +554,13 @@ function gatewayTarget(endpoint: string, clients: number): Target {
   };
 }
 
-function zookeeperTarget(sessions: ZkClient[]): Target {
+function zookeeperTarget(sessions: ZkClient[], name: "zookeeper" | "frontdoor" = "zookeeper"): Target {
   /** Names made by create and not yet deleted. */
   const created: number[] = [];
   let names = 0;
   const zk = (c: number) => sessions[c % sessions.length]!;
   return {
-    name: "zookeeper",
+    name,
     created,
     async setup() {
       const s = sessions[0]!;
@@ -659,6 +662,7 @@ interface Row {
   service: Measured;
   etcd: Measured;
   zookeeper: Measured;
+  frontdoor: Measured;
   serviceToEtcd: number;
   serviceToZookeeper: number;
   roundTripsPerOp: number | null;
@@ -718,7 +722,21 @@ async function main(): Promise<void> {
     }),
   );
 
-  const targets = [serviceTarget(opts.clients), etcdTarget(raw, opts.clients), zookeeperTarget(sessions)];
+  // The front door: the service's ZooKeeper protocol listener in this process, its own key prefix.
+  const doorConfig = configFrom({ ...process.env, ZK_ALLOW_ANONYMOUS: "true", ETCD_ENDPOINTS: etcdServer.endpoint, ZK_PREFIX: "benchz/" });
+  const door = await startZkServer({ config: doorConfig, etcd: serviceEtcd, port: 0 });
+  cleanups.push({ name: "the front door", run: () => door.close() });
+  const doorSessions: ZkClient[] = [];
+  cleanups.push({ name: "the front door's sessions", run: () => doorSessions.forEach((s) => s.close()) });
+  await Promise.all(
+    Array.from({ length: opts.clients }, async () => {
+      const s = zookeeper.createClient(`127.0.0.1:${door.port}`, { sessionTimeout: 30_000, retries: 0 });
+      doorSessions.push(s);
+      await within(new Promise<void>((resolve) => (s.once("connected", resolve), s.connect())), 15_000, "front door session");
+    }),
+  );
+
+  const targets = [serviceTarget(opts.clients), etcdTarget(raw, opts.clients), zookeeperTarget(sessions), zookeeperTarget(doorSessions, "frontdoor")];
   if (opts.worker) {
     // The Worker as workerd runs it, on its own key prefix, reaching etcd through the gateway.
     const mf = new Miniflare({
@@ -781,6 +799,7 @@ async function main(): Promise<void> {
       service: r.service,
       etcd: r.etcd,
       zookeeper: r.zookeeper,
+      frontdoor: r.frontdoor,
       serviceToEtcd: r.service.opsPerSec / r.etcd.opsPerSec,
       serviceToZookeeper: r.service.opsPerSec / r.zookeeper.opsPerSec,
       roundTripsPerOp: stats.operations?.[STATS_NAME[op]]?.perOp ?? null,
@@ -802,6 +821,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ machine, setup, results: rows }, null, 2));
   } else {
     console.log(table(rows));
+    console.log(`\nthe front door (ZooKeeper's protocol, zkwire/), same client and sessions as zookeeper, beside the Node HTTP path\n${frontDoorTable(rows)}`);
     console.log(`\ncost per op: etcd txns the service sent, and CPU µs of the etcd server and of this process (service + load generator)\n${costTable(rows)}`);
     if (opts.worker) {
       console.log(`\nthe Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway\n${workerTable(opts.ops.map((op) => ({ op, worker: results[op]!.worker, gateway: results[op]!.gateway })))}`);
@@ -819,7 +839,7 @@ async function main(): Promise<void> {
     console.log(`${opts.clients} clients, ${opts.seconds} s per op and target (at most ${opts.maxOps} ops), ${setup.totalSeconds.toFixed(0)} s in all`);
     console.log(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.platform}; node ${machine.node}; etcd ${machine.etcd}; ZooKeeper ${machine.zookeeper}`);
     const notes = rows.flatMap((r) =>
-      (["service", "etcd", "zookeeper"] as const).flatMap((t) => {
+      (["service", "etcd", "zookeeper", "frontdoor"] as const).flatMap((t) => {
         const m = r[t];
         const parts = [m.errors ? `${m.errors} errors, first: ${m.firstError}` : "", m.note ?? ""].filter(Boolean);
         return parts.length ? [`  ${r.op} ${t}: ${parts.join("; ")} (${m.ops} ops in ${m.seconds.toFixed(1)} s)`] : [];
@@ -857,6 +877,23 @@ function fmtMs(n: number): string {
 }
 function fmtRatio(n: number): string {
   return Number.isFinite(n) ? `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}x` : "-";
+}
+
+function frontDoorTable(rows: Row[]): string {
+  const header = ["op", "frontdoor ops/s", "p50 ms", "p99 ms", "frontdoor/service", "frontdoor/zookeeper", "frontdoor/etcd", "process µs/op"];
+  const body = rows.map((r) => [
+    r.op,
+    fmtRate(r.frontdoor.opsPerSec),
+    fmtMs(r.frontdoor.p50),
+    fmtMs(r.frontdoor.p99),
+    fmtRatio(r.frontdoor.opsPerSec / r.service.opsPerSec),
+    fmtRatio(r.frontdoor.opsPerSec / r.zookeeper.opsPerSec),
+    fmtRatio(r.frontdoor.opsPerSec / r.etcd.opsPerSec),
+    r.frontdoor.processCpuUs === undefined || !Number.isFinite(r.frontdoor.processCpuUs) ? "-" : r.frontdoor.processCpuUs.toFixed(0),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [line(header), ...body.map(line)].join("\n");
 }
 
 function workerTable(rows: { op: OpName; worker: Measured; gateway: Measured }[]): string {

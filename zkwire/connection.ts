@@ -161,12 +161,14 @@ export class Connection implements Watcher {
     });
     this.lastAll = Promise.all([this.lastAll, run]);
     if (barrier) this.lastBarrier = run;
-    this.out = this.out.then(async () => {
-      const reply = await run;
-      if (reply === null || this.closed) return;
-      if (type !== OP.ping) this.deps.stats.latency(Date.now() - started);
-      await this.send(reply);
-    });
+    this.out = this.out
+      .then(async () => {
+        const reply = await run;
+        if (reply === null || this.closed) return;
+        if (type !== OP.ping) this.deps.stats.latency(Date.now() - started);
+        await this.send(reply);
+      })
+      .catch((e: unknown) => this.fail(e));
   }
 
   /** The reply for an error, or null after ending the connection. */
@@ -415,7 +417,8 @@ export class Connection implements Watcher {
         if (mode !== ADD_WATCH_MODE.persistent && mode !== ADD_WATCH_MODE.persistentRecursive) throw new ZkError("BADARGUMENTS", `addWatch mode ${mode} is not 0 or 1`);
         const zxid = await checkCaller(ctx);
         const recursive = mode === ADD_WATCH_MODE.persistentRecursive;
-        return ok(undefined, {
+        // Its reply body is an ErrorResponse (the Java client reads one).
+        return ok(new Writer(4).int(0).done(), {
           onWrite: () => {
             this.deps.hub.add(this, "data", path, recursive ? "recursive" : "persistent", zxid);
             if (!recursive) this.deps.hub.add(this, "child", path, "persistent", zxid);

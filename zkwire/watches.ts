@@ -161,7 +161,11 @@ export class WatchHub {
     }
   }
 
-  private take(txn: TxnEvents): void {
+  private take(full: TxnEvents): void {
+    // Kept for replay: the events, and of the key changes only what an event's ACL needs (no znode data).
+    const { keys } = this.ctx();
+    const changes = full.changes.filter((c) => (c.kind === "delete" ? keys.nodePath(c.kv.key) !== null : keys.aclPath(c.kv.key) !== null));
+    const txn: TxnEvents = { ...full, changes };
     this.revision = txn.revision;
     this.off = txn.revision - txn.zxid;
     this.zxid = txn.zxid;

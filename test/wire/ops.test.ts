@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import net from "node:net";
 import { describe, expect, test } from "vitest";
 import { fourLetterWord } from "../support/zookeeper-server.js";
-import { OP, OPEN_ACL, ZkWire } from "../conformance/zk-wire.js";
+import { OP, OPEN_ACL, ZkWire, type Reader } from "../conformance/zk-wire.js";
 import { frontDoorPerFile, nzk, nzkCall, nzkConnect } from "./support.js";
 
 const fd = frontDoorPerFile();
@@ -170,6 +170,11 @@ describe("the wire, reply header by reply header", () => {
       expect((await other.setACL("/private", OPEN_ACL, -1)).err).toBe(-102);
       expect((await other.addAuth("digest", "alice:secret")).err).toBe(0);
       expect((await other.getData("/private")).data).toEqual(Buffer.from("s"));
+      // whoAmI (3.8): every identity the connection holds, a digest one by its user.
+      const who = await (other as unknown as { call(type: number, payload: Buffer): Promise<{ err: number; r: Reader }> }).call(OP.whoAmI, Buffer.alloc(0));
+      const n = who.r.int();
+      const ids = Array.from({ length: n }, () => [who.r.string(), who.r.string()]);
+      expect([who.err, ids]).toEqual([0, [["ip", "127.0.0.1"], ["digest", "alice"]]]);
       const closed = new Promise<void>((resolve) => (other.onClose = resolve));
       expect((await other.addAuth("kerberos", "x")).err).toBe(-115);
       await closed;
