@@ -211,6 +211,14 @@ describe("the README's examples", () => {
 
 // ---- a restart under connected clients ------------------------------------
 
+const ready = (l: string) => l.startsWith('{"ready"');
+
+/** What each restart script reports when its client got its session, its ephemeral and its watch back. */
+const RESUMED = {
+  kazoo: { ok: true, sameSession: true, ephemeralOwnerIsSession: true, data: "kazoo", watchFired: ["CHANGED", "/restart/kazoo"] },
+  curator: { ok: true, sameSession: true, ephemeralOwnerIsSession: true, data: "curator", watchFired: ["NodeDataChanged", "/restart/curator"] },
+};
+
 describe("a restart of the server under a connected kazoo and Curator", () => {
   // Last in the file: it kills and restarts each target's server. Each client
   // sets a watch before the restart and fires it after: the watch was handed
@@ -219,7 +227,6 @@ describe("a restart of the server under a connected kazoo and Curator", () => {
     const t = target(name);
     const kazoo = launch(PYTHON, kazooArgs(t.connectString, "restart"));
     const curator = launch("java", curatorArgs(t.connectString, "restart"));
-    const ready = (l: string) => l.startsWith('{"ready"');
     await Promise.all([kazoo.line(ready), curator.line(ready)]);
     await t.restart();
     kazoo.send("restarted\n");
@@ -231,9 +238,23 @@ describe("a restart of the server under a connected kazoo and Curator", () => {
       expect(k.ok && c.ok, `restart is in KNOWN_GAPS (${known.cause}) but passes now: remove it`).toBe(false);
       return;
     }
-    expect(outcome, t.output().slice(-3000)).toMatchObject({
-      kazoo: { ok: true, sameSession: true, ephemeralOwnerIsSession: true, data: "kazoo", watchFired: ["CHANGED", "/restart/kazoo"] },
-      curator: { ok: true, sameSession: true, ephemeralOwnerIsSession: true, data: "curator", watchFired: ["NodeDataChanged", "/restart/curator"] },
-    });
+    expect(outcome, t.output().slice(-3000)).toMatchObject(RESUMED);
+  }, RUN_MS);
+
+  // ZooKeeper's counterpart is a lost quorum, which a standalone server cannot have.
+  it("front door: etcd stopped under them: the clients are disconnected, and resume their sessions once etcd is back", async () => {
+    const t = target("front door");
+    const kazoo = launch(PYTHON, kazooArgs(t.connectString, "restart"));
+    const curator = launch("java", curatorArgs(t.connectString, "restart"));
+    await Promise.all([kazoo.line(ready), curator.line(ready)]);
+    await t.etcd!.stop();
+    // Each client's next ping meets etcd's absence, and the front door closes its connection.
+    const suspended = (l: string) => l.startsWith('{"suspended"');
+    await Promise.all([kazoo.line(suspended), curator.line(suspended)]);
+    await t.etcd!.start();
+    kazoo.send("etcd is back\n");
+    curator.send("etcd is back\n");
+    const [k, c] = (await Promise.all([kazoo.done, curator.done])).map(lastJson);
+    expect({ kazoo: k, curator: c }, t.output().slice(-3000)).toMatchObject(RESUMED);
   }, RUN_MS);
 });

@@ -6,7 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startEtcd, type EtcdServer } from "../support/etcd-server.js";
+import { startEtcdCluster } from "../support/etcd-server.js";
 import { freePorts, spawnTracked, type Tracked } from "../support/process.js";
 import { fourLetterWord, javaBinary, quietJvmArgs, zooKeeperClasspath } from "../support/zookeeper-server.js";
 
@@ -23,6 +23,8 @@ export interface Target {
   /** The server's own output, for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** The front door's etcd, stopped and started again with its data (a ZooKeeper has no such thing). */
+  etcd?: { stop(): Promise<void>; start(): Promise<void> };
 }
 
 /** SIGKILL: the process gets no chance to close its connections or flush anything. */
@@ -114,11 +116,13 @@ export async function zooKeeperTarget(): Promise<Target> {
 
 /** The Node service (`functions/node.ts`) with its ZooKeeper listener, on a real etcd. */
 export async function frontDoorTarget(): Promise<Target> {
-  const etcd: EtcdServer = await startEtcd();
+  // A one-member cluster: its member can be stopped and started again on the same port and data.
+  const etcd = await startEtcdCluster(1);
+  const member = etcd.members[0]!;
   const [port, httpPort] = (await freePorts(2)) as [number, number];
   const env = {
     ...process.env,
-    ETCD_ENDPOINTS: etcd.endpoint,
+    ETCD_ENDPOINTS: member.endpoint,
     HOST: "127.0.0.1",
     PORT: String(httpPort),
     ZK_CLIENT_PORT: String(port),
@@ -149,5 +153,6 @@ export async function frontDoorTarget(): Promise<Target> {
       await proc.stop();
       await etcd.stop();
     },
+    etcd: { stop: () => member.stop(), start: () => member.start() },
   };
 }

@@ -413,7 +413,13 @@ public class CuratorScript {
     static void restart() throws Exception {
         List<String> states = new CopyOnWriteArrayList<>();
         CuratorFramework c = client(30_000);
-        c.getConnectionStateListenable().addListener((cl, s) -> states.add(s.name()));
+        c.getConnectionStateListenable().addListener((cl, s) -> {
+            states.add(s.name());
+            if (s == ConnectionState.SUSPENDED) {
+                System.out.println("{\"suspended\":true}");
+                System.out.flush();
+            }
+        });
         c.create().orSetData().forPath("/restart");
         String eph = c.create().withMode(CreateMode.EPHEMERAL).forPath("/restart/curator", "curator".getBytes(StandardCharsets.UTF_8));
         List<String> fired = new CopyOnWriteArrayList<>();

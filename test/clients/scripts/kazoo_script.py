@@ -8,9 +8,10 @@ where every check carries "ok" (its own assertions held) and "facts" (outcomes
 that are the same on every correct server, compared between targets). A check
 that raises is reported with ok false and the error, and the others still run.
 
-The restart mode creates an ephemeral, prints {"ready": ...}, waits for a line
-on stdin (sent once the server has been restarted), then reports whether the
-client got its session back with the ephemeral in place.
+The restart mode creates an ephemeral, prints {"ready": ...} (and
+{"suspended": true} whenever the connection drops), waits for a line on stdin
+(sent once the server, or the front door's etcd, is back), then reports
+whether the client got its session back with the ephemeral in place.
 """
 import json
 import os
@@ -429,7 +430,12 @@ def main_checks():
 def main_restart():
     states = []
     c = KazooClient(hosts=HOSTS, timeout=30.0, connection_retry={"max_tries": -1, "delay": 0.1, "max_delay": 0.5})
-    c.add_listener(lambda s: states.append(s))
+
+    def listener(state):
+        states.append(state)
+        if state == KazooState.SUSPENDED:
+            print(json.dumps({"suspended": True}), flush=True)
+    c.add_listener(listener)
     c.start(timeout=WAIT)
     c.ensure_path("/restart")
     eph = c.create("/restart/kazoo", b"kazoo", ephemeral=True)
