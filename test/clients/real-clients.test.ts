@@ -216,7 +216,7 @@ const ready = (l: string) => l.startsWith('{"ready"');
 
 /** What each restart script reports when its client got its session, its ephemeral and its watch back. */
 const RESUMED = {
-  kazoo: { ok: true, sameSession: true, ephemeralOwnerIsSession: true, data: "kazoo", watchFired: ["CHANGED", "/restart/kazoo"] },
+  kazoo: { ok: true, sameSession: true, ephemeralOwnerIsSession: true, data: "kazoo", watchFired: ["after", "/restart/kazoo"] },
   curator: { ok: true, sameSession: true, ephemeralOwnerIsSession: true, data: "curator", watchFired: ["NodeDataChanged", "/restart/curator"] },
 };
 

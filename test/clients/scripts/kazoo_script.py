@@ -440,10 +440,11 @@ def main_restart():
     c.ensure_path("/restart")
     eph = c.create("/restart/kazoo", b"kazoo", ephemeral=True)
     # kazoo drops one-shot watches when a connection drops (it hands them a
-    # NONE event) and sends no setWatches; its DataWatch re-arms itself on
-    # reconnecting instead. (Curator's script covers setWatches.)
+    # NONE event) and sends no setWatches; its DataWatch re-reads and re-arms
+    # on reconnecting instead, so it sees the write after the reconnect either
+    # as an event or in that re-read. (Curator's script covers setWatches.)
     fired = []
-    c.DataWatch(eph, lambda data, stat, event: fired.append([str(event.type), event.path]) if event and data == b"after" else None)
+    c.DataWatch(eph, lambda data, stat: fired.append([data.decode(), eph]) if data == b"after" else None)
     session = c.client_id[0]
     print(json.dumps({"ready": True, "session": "%x" % session}), flush=True)
     sys.stdin.readline()  # the server has been restarted
