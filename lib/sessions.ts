@@ -79,13 +79,15 @@ export async function pingSession(ctx: Ctx, id: bigint): Promise<Session> {
  * answers both.
  */
 export async function resumeSession(ctx: Ctx, id: bigint, password: Uint8Array): Promise<Session> {
-  const [alive, snap] = await Promise.all([ctx.etcd.leaseKeepAlive(id), readSettled(ctx, { sessions: [id] })]);
+  const snap = await readSettled(ctx, { sessions: [id] });
   const value = snap.sessionValues.get(id);
-  if (!alive || !value) throw sessionNotLive(id);
+  if (!value) throw sessionNotLive(id);
   const record = JSON.parse(decoder.decode(value)) as { timeoutMs: number; pw?: string };
+  // Checked before the heartbeat: a wrong password does not keep the session alive.
   if (record.pw === undefined || record.pw !== (await passwordHash(password))) {
     throw new ZkError("SESSIONEXPIRED", `session ${id}: wrong password`);
   }
+  if (!(await ctx.etcd.leaseKeepAlive(id))) throw sessionNotLive(id);
   return { id, timeoutMs: record.timeoutMs };
 }
 

@@ -1,9 +1,11 @@
-// npm run conformance -- [--runs N] [--steps S] [--lanes L] [--seed X] [--minutes M] [--worker] [--random-only]
+// npm run conformance -- [--runs N] [--steps S] [--lanes L] [--seed X] [--minutes M] [--worker] [--frontdoor] [--random-only]
 //
 // The conformance suite (test/conformance) with a long randomized run: N
 // traces of S steps (default 10000 × 30) on L lanes (default 3), from seed X
 // (default: a fresh one, printed), stopping early after M minutes if given.
 // --worker also compares the Worker under workerd in every random trace;
+// --frontdoor runs the long random run through the front door (ZooKeeper's
+// protocol, random-frontdoor.test.ts) instead of the HTTP API;
 // --random-only skips the scripted scenarios. A failure prints the seed and
 // fast-check's path that replay it.
 import { spawn } from "node:child_process";
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     minutes: { type: "string" },
     worker: { type: "boolean", default: false },
+    frontdoor: { type: "boolean", default: false },
     "random-only": { type: "boolean", default: false },
   },
   strict: true,
@@ -46,11 +49,16 @@ const env = {
   CONFORMANCE_TIME_LIMIT_MS: String(limitMs),
   CONFORMANCE_TIMEOUT_MS: String(timeoutMs),
   ...(values.worker ? { CONFORMANCE_RANDOM_WORKER: "1" } : {}),
+  // The long run goes through one door; the other keeps its CI size.
+  ...(values.frontdoor
+    ? { CONFORMANCE_FRONTDOOR_RUNS: String(runs), CONFORMANCE_FRONTDOOR_LANES: String(lanes), CONFORMANCE_RUNS: "200", CONFORMANCE_LANES: "3" }
+    : {}),
 };
-const target = values["random-only"] ? "test/conformance/random.test.ts" : "test/conformance";
+const random = values.frontdoor ? "test/conformance/random-frontdoor.test.ts" : "test/conformance/random.test.ts";
+const target = values["random-only"] ? random : "test/conformance";
 console.log(
   `conformance: ${runs} random traces × ${steps} steps on ${lanes} lanes, seed ${seed}` +
-    `${limitMs ? `, at most ${values.minutes} min` : ""}${values.worker ? ", Worker too" : ""}; vitest run ${target}`,
+    `${limitMs ? `, at most ${values.minutes} min` : ""}${values.worker ? ", Worker too" : ""}${values.frontdoor ? ", through the front door" : ""}; vitest run ${target}`,
 );
 const child = spawn("npx", ["vitest", "run", target], { env, stdio: "inherit" });
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -187,17 +187,15 @@ export class Connection implements Watcher {
       return { xid, zxid, err: code };
     }
     if (e instanceof EtcdLimitError) return { xid, zxid, err: ZK_CODES.MARSHALLINGERROR };
-    if (e instanceof MarshallingError) {
-      this.fail(e);
-      return null;
-    }
+    // A malformed request, etcd away, or a bug: the connection ends (fail logs the last).
     this.fail(e);
     return null;
   }
 
   /** Ends the connection for `e`; logs what is not a routine end. */
   private fail(e: unknown): void {
-    if (!(e instanceof Drop || e instanceof EtcdUnavailableError || e instanceof MarshallingError || (e instanceof ZkError && e.code === "SESSIONEXPIRED"))) {
+    const routine = e instanceof Drop || e instanceof EtcdUnavailableError || e instanceof MarshallingError || (e instanceof ZkError && (e.code === "SESSIONEXPIRED" || e.code === "TOOLARGE"));
+    if (!routine) {
       console.error(`zkwire: closing ${this.remote} (session 0x${this.sessionId.toString(16)}):`, e);
     }
     this.destroy();

@@ -246,6 +246,19 @@ describe("four-letter words", () => {
     }
   });
 
+  test("data over the limit closes the connection, as ZooKeeper drops a packet over jute.maxbuffer", async () => {
+    const { zk } = await fd.door({ ZK_MAX_DATA_BYTES: "10" });
+    const c = await ZkWire.connect(zk.port, { timeoutMs: 4000 });
+    expect((await c.create(OP.create, "/small", Buffer.alloc(10), OPEN_ACL, 0)).err).toBe(0);
+    const closed = new Promise<void>((resolve) => (c.onClose = resolve));
+    const answered = await c.setData("/small", Buffer.alloc(11), -1).then(
+      () => true,
+      () => false,
+    );
+    expect(answered).toBe(false);
+    await closed;
+  });
+
   test("a malformed frame closes the connection", async () => {
     const { zk } = await fd.door();
     const sock = net.connect({ host: "127.0.0.1", port: zk.port });
