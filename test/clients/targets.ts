@@ -127,8 +127,6 @@ export async function frontDoorTarget(): Promise<Target> {
     PORT: String(httpPort),
     ZK_CLIENT_PORT: String(port),
     ZK_ALLOW_ANONYMOUS: "true",
-    // Containers and TTL nodes are reaped by the scheduled run.
-    ZK_SCHEDULE_INTERVAL_MS: "1000",
   };
   let proc!: Tracked;
   const start = async () => {
