@@ -152,7 +152,6 @@ const ZKCLI_EVENTS = [
   "state:SyncConnected type:NodeCreated path:/zkcli/nothing",
   "state:SyncConnected type:NodeCreated path:/zkcli/w/deep",
   "state:SyncConnected type:PersistentWatchRemoved path:/zkcli/w",
-  "state:Closed type:None path:null",
 ];
 
 /**

@@ -176,7 +176,8 @@ export function normalizeZkCli(raw: string, sectionNames: string[]): ZkCliRun {
   for (const line of raw.split("\n")) {
     const ev = /^WatchedEvent (.*)$/.exec(line);
     if (ev) {
-      events.push(ev[1]!);
+      // "Closed" comes as zkCli quits, printed or not before the JVM exits.
+      if (ev[1] !== "state:Closed type:None path:null") events.push(ev[1]!);
       continue;
     }
     if (line === "" || line === "WATCHER::" || /^(SLF4J:|Connecting to |Welcome to ZooKeeper!|JLine support)/.test(line)) continue;
