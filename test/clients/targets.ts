@@ -1,6 +1,7 @@
 // The two servers the real clients run against, each restartable on the same
 // port with its state: a real ZooKeeper 3.8 (data dir kept) and the front door
-// (the Node service's ZooKeeper listener, on a real etcd that stays up).
+// (the Node service's ZooKeeper listener, on a real one-member etcd that can
+// itself be stopped and started).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
