@@ -6,7 +6,6 @@
 // (events.ts), or else the ones its node keys' changes stand for.
 import { granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
-import { EtcdCompactedError } from "./etcd/errors.js";
 import type { Bytes, EtcdEvent, KeyValue } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { atZxid } from "./history.js";
@@ -14,7 +13,7 @@ import type { Fired, WatchEvent } from "./model.js";
 import { validatePath } from "./path.js";
 import { decodeAcl, offsetOf } from "./records.js";
 import { readSettled } from "./settle.js";
-import { byRevision, firedIn } from "./tree-events.js";
+import { txnsAfter, type TxnEvents } from "./tree-events.js";
 import { expiredWatch, readPast } from "./watch.js";
 
 export interface PersistentWatch {
@@ -62,35 +61,23 @@ export async function persistentWatch(ctx: Ctx, path: string, recursive: boolean
 }
 
 async function* stream(ctx: Ctx, path: string, recursive: boolean, after: bigint, base: KeyValue, signal: AbortSignal): AsyncGenerator<{ zxid: bigint; events: WatchEvent[] }> {
-  let off = offsetOf(base);
   try {
-    for await (const batch of ctx.etcd.watch([ctx.keys.all()], after + 1n, signal)) {
-      for (const group of byRevision(batch)) {
-        const revision = group[0]!.kv.modRevision;
-        const baseChange = group.find((c) => c.kv.key === ctx.keys.base());
-        if (baseChange) {
-          // A reconciliation or a cursor save: not a ZooKeeper txn, but later zxids move.
-          off = offsetOf(baseChange.kv);
-          continue;
-        }
-        const zxid = revision - off;
-        yield { zxid, events: await eventsOf(ctx, path, recursive, group, revision, zxid) };
-      }
+    for await (const txn of txnsAfter(ctx, after, offsetOf(base), signal)) {
+      yield { zxid: txn.zxid, events: await eventsOf(ctx, path, recursive, txn) };
     }
   } catch (e) {
-    throw e instanceof EtcdCompactedError ? expiredWatch(path) : e;
+    throw e instanceof ZkError && e.code === "WATCHEXPIRED" ? expiredWatch(path) : e;
   }
 }
 
-/** The events of one revision that this watch hears, in ZooKeeper's order. */
-async function eventsOf(ctx: Ctx, path: string, recursive: boolean, group: EtcdEvent[], revision: bigint, zxid: bigint): Promise<WatchEvent[]> {
-  const fired = firedIn(ctx, group);
+/** The events of one txn that this watch hears, in ZooKeeper's order. */
+async function eventsOf(ctx: Ctx, path: string, recursive: boolean, txn: TxnEvents): Promise<WatchEvent[]> {
   // ZooKeeper 3.6: a persistent watch hears its node's events and its children
   // changing; a recursive one, the node events of its whole subtree.
-  const heard = fired.filter((f) => (recursive ? f.table !== "child" && within(f.path, path) : f.path === path));
+  const heard = txn.fired.filter((f) => (recursive ? f.table !== "child" && within(f.path, path) : f.path === path));
   if (heard.length === 0) return [];
-  const told = await readable(ctx, path, group, revision, heard);
-  return heard.filter((_, i) => told[i]).map((f) => ({ type: f.type, path: f.path, zxid }));
+  const told = await readable(ctx, path, txn.changes, txn.revision, heard);
+  return heard.filter((_, i) => told[i]).map((f) => ({ type: f.type, path: f.path, zxid: txn.zxid }));
 }
 
 /**
