@@ -1,13 +1,12 @@
 // The client unchanged inside workerd (Miniflare): a small Worker imports it
 // by package name, bundled as wrangler would bundle it (no Node built-ins
 // available), and uses it against the Node server on a real etcd over HTTP.
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ZkClient } from "zk-etcd/client";
 import { startEtcd, type EtcdServer } from "../support/etcd-server.js";
 import { startHttpService, type HttpService } from "../support/http-service.js";
-import { COMPATIBILITY_DATE } from "../support/worker.js";
+import { bundleForWorkerd, COMPATIBILITY_DATE } from "../support/worker.js";
 
 let etcd: EtcdServer;
 let svc: HttpService;
@@ -25,18 +24,7 @@ afterAll(async () => {
 });
 
 test("a Worker connects, reads, writes, watches and closes its session with the client", { timeout: 120_000 }, async () => {
-  const out = await build({
-    entryPoints: [new URL("./fixtures/client-worker.ts", import.meta.url).pathname],
-    bundle: true,
-    write: false,
-    platform: "neutral",
-    format: "esm",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    logLevel: "silent",
-  });
-  const script = out.outputFiles[0]!.text;
+  const script = await bundleForWorkerd(new URL("./fixtures/client-worker.ts", import.meta.url).pathname);
   // No Node built-in made it into the bundle: the client needs none.
   expect(script).not.toMatch(/from\s*["']node:|require\(["'](node:)?(buffer|http|net|stream)["']\)/);
   mf = new Miniflare({ modules: true, script, compatibilityDate: COMPATIBILITY_DATE, bindings: { ZK_URL: svc.url } });

@@ -1,11 +1,10 @@
 // The recipes under workerd (Miniflare), as a Worker would use them: a Worker
 // waits for a lock a Node client holds, and neither holding overlaps the
 // other in zxid order; its counter and queue calls see the Node client's.
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { DistributedCounter, Lock, Queue } from "../../recipes/index.js";
-import { COMPATIBILITY_DATE } from "../support/worker.js";
+import { bundleForWorkerd, COMPATIBILITY_DATE } from "../support/worker.js";
 import { servicePerFile, until } from "./harness.js";
 import { expectNoOverlap, type Holding } from "./overlap.js";
 
@@ -14,18 +13,7 @@ let script: string;
 let mf: Miniflare | undefined;
 
 beforeAll(async () => {
-  const out = await build({
-    entryPoints: [new URL("./worker-entry.ts", import.meta.url).pathname],
-    bundle: true,
-    write: false,
-    platform: "neutral",
-    format: "esm",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    logLevel: "silent",
-  });
-  script = out.outputFiles[0]!.text;
+  script = await bundleForWorkerd(new URL("./worker-entry.ts", import.meta.url).pathname);
 });
 
 afterAll(async () => {

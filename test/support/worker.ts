@@ -5,9 +5,10 @@ import { build } from "esbuild";
 /** No later than the workerd that Miniflare ships knows (TOOLCHAIN.md). */
 export const COMPATIBILITY_DATE = "2026-04-26";
 
-export async function bundleWorker(): Promise<string> {
+/** A Worker script bundled as wrangler would: platform neutral, workerd/worker/browser conditions, in memory. */
+export async function bundleForWorkerd(entry: string): Promise<string> {
   const out = await build({
-    entryPoints: [new URL("../../functions/worker.ts", import.meta.url).pathname],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     platform: "neutral",
@@ -18,4 +19,8 @@ export async function bundleWorker(): Promise<string> {
     logLevel: "silent",
   });
   return out.outputFiles[0]!.text;
+}
+
+export function bundleWorker(): Promise<string> {
+  return bundleForWorkerd(new URL("../../functions/worker.ts", import.meta.url).pathname);
 }
