@@ -59,7 +59,8 @@ function contended(ctx: Ctx, ops: WriteOp[]): string[] {
  * would collide take turns (turns.ts).
  */
 export function transact(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions = {}): Promise<Committed> {
-  return inTurn<Committed, Snapshot>(typeof ops === "function" ? [] : contended(ctx, ops), (turn) => commit(ctx, ops, opts, turn));
+  const session = opts.closeSession ?? ctx.caller.session;
+  return inTurn<Committed, Snapshot, bigint>(typeof ops === "function" ? [] : contended(ctx, ops), (turn) => commit(ctx, ops, opts, turn), session);
 }
 
 /**
@@ -77,7 +78,7 @@ function handedOn(ctx: Ctx, snap: Snapshot | undefined, set: KeySet): Snapshot |
   return holds ? snap : undefined;
 }
 
-async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions, turn: Turn<Snapshot>): Promise<Committed> {
+async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[]), opts: TransactOptions, turn: Turn<Snapshot, bigint>): Promise<Committed> {
   const session = opts.closeSession ?? ctx.caller.session;
   const opsOf = typeof ops === "function" ? ops : () => ops;
   const set = normalize(opts.readSet ?? {});
@@ -113,7 +114,9 @@ async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[])
     if (success.length === 0) success.push({ put: { key: ctx.keys.txnMarker(), value: new Uint8Array() } });
     // Someone waits for this turn: read, after the writes in the same txn, the
     // state they leave, and hand it on (a txn's reads see its own writes).
-    let handOn = decided.ok && turn.queued() ? planRead(ctx, set) : null;
+    // The next one's session too, or it would have to read to check it.
+    const next = turn.queued() ? turn.next() : undefined;
+    let handOn = decided.ok && turn.queued() ? planRead(ctx, next === undefined ? set : { ...set, sessions: new Set([...set.sessions, next]) }) : null;
     if (handOn && success.length + handOn.ops.length > ctx.config.etcdMaxTxnOps) handOn = null;
     if (handOn) success.push(...handOn.ops);
     // After a lost race the failure branch re-reads what this attempt saw and

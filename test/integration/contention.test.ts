@@ -81,6 +81,25 @@ describe.each(TRANSPORTS)(`%s: ${CLIENTS} callers at once`, (transport) => {
     expect((await call("GET", "/v1/znodes/hot?view=stat")).body.stat.version).toBe(CLIENTS);
   });
 
+  test("sets of one node by callers each in its own session: a turn hands the next one its session's state too", async () => {
+    const { call } = service(etcd.client(transport));
+    await call("POST", "/v1/znodes/owned");
+    const sessions = await Promise.all(Array.from({ length: CLIENTS }, () => call("POST", "/v1/sessions", { json: { timeoutMs: 30_000 } })));
+    let sets: Awaited<ReturnType<Call>>[] = [];
+    const trips = await roundTrips(call, "setData", async () => {
+      sets = await Promise.all(
+        sessions.map((s, i) => call("PUT", "/v1/znodes/owned?version=-1", { json: { data: b64(String(i)) }, headers: { "ZK-Session": s.body.id } })),
+      );
+    });
+    expect(statuses(sets)).toEqual(Array(CLIENTS).fill(200));
+    // Queued writers take the state the one before them read in its commit,
+    // so most are one round trip; a writer that had to read its session
+    // first would make this about 2 per write.
+    expect(trips).toBeLessThan(1.5 * CLIENTS);
+    expect(sets.map((r) => r.body.stat.version).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: CLIENTS }, (_, i) => i + 1));
+    await Promise.all(sessions.map((s) => call("DELETE", `/v1/sessions/${s.body.id}`)));
+  });
+
   test("all of it at once on one parent", async () => {
     const { call } = service(etcd.client(transport));
     await call("POST", "/v1/znodes/mix");

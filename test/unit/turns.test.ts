@@ -31,6 +31,32 @@ describe("inTurn", () => {
     expect(log).toEqual(["a", "b", "c"]);
   });
 
+  test("a turn learns what the single-key turn right behind it needs, and passes it a baton", async () => {
+    const seen: (string | undefined)[] = [];
+    const got: (string | undefined)[] = [];
+    let openFirst!: () => void;
+    const gate = new Promise<void>((r) => (openFirst = r));
+    const first = inTurn<void, string, string>(["k"], async (t) => {
+      await gate;
+      seen.push(t.next());
+      t.pass("from first");
+    }, "first's need");
+    const second = inTurn<void, string, string>(["k"], async (t) => {
+      got.push(t.received);
+      seen.push(t.next());
+    }, "second's need");
+    // Two keys: it takes no batons, so it says nothing to the turn before it.
+    const third = inTurn<void, string, string>(["k", "other"], async (t) => {
+      got.push(t.received);
+      seen.push(t.next());
+    }, "third's need");
+    await settle();
+    openFirst();
+    await Promise.all([first, second, third]);
+    expect(seen).toEqual(["second's need", undefined, undefined]);
+    expect(got).toEqual(["from first", undefined]);
+  });
+
   test("callers with no key in common, or none at all, do not wait", async () => {
     const log: string[] = [];
     const [a, b, c] = ["a", "b", "c"].map((n) => task(log, n)) as [ReturnType<typeof task>, ReturnType<typeof task>, ReturnType<typeof task>];
