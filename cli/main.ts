@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { fromText, isZkError, NoNodeError, ZkClient, type CreateMode, type WatchEvent } from "../client/index.js";
 import { aclText, dataJson, errorText, parseAcl, statText, toJson, UsageError } from "./format.js";
-import { acquire } from "./lock.js";
+import { Lock, LostError } from "../recipes/index.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values = Record<string, string | boolean | undefined>;
@@ -252,7 +252,8 @@ each connection state (connected, suspended, expired). Other commands can act in
     summary: "run a command while holding a lock",
     help: `Waits for the fair lock at PATH (a sequential ephemeral node below it; first come, first
 served), runs COMMAND while holding it, then releases it. The exit code is COMMAND's. If the
-session expires while COMMAND runs, COMMAND is sent SIGTERM and zk exits 1. --timeout MS gives up
+lock is lost while COMMAND runs (the session expired, the node was deleted, or the service was
+unreachable too long), COMMAND is sent SIGTERM and zk exits 1. --timeout MS gives up
 waiting after MS milliseconds (exit 1, COMMAND not run).`,
     options: { timeout: { type: "string" } },
     args: [1, 1],
@@ -267,7 +268,7 @@ waiting after MS milliseconds (exit 1, COMMAND not run).`,
       const gaveUp = waitMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, waitMs));
       let held;
       try {
-        held = await acquire(zk, ctx.args[0]!, gaveUp ? AbortSignal.any([interrupted.signal, gaveUp]) : interrupted.signal);
+        held = await new Lock(zk, ctx.args[0]!).acquire({ signal: gaveUp ? AbortSignal.any([interrupted.signal, gaveUp]) : interrupted.signal });
       } catch (e) {
         await zk.close();
         if (interrupted.signal.aborted) return 130;
@@ -277,13 +278,15 @@ waiting after MS milliseconds (exit 1, COMMAND not run).`,
         }
         throw e;
       }
-      if (ctx.json) ctx.out(toJson({ locked: ctx.args[0], node: held.node }));
+      if (ctx.json) ctx.out(toJson({ locked: ctx.args[0], node: held.path }));
       const child = spawn(command[0]!, command.slice(1), { stdio: "inherit" });
-      const lost = zk.when("expired").then(() => {
-        process.stderr.write("zk lock: the session expired: the lock is lost; stopping the command\n");
+      const hold = held;
+      hold.signal.addEventListener("abort", () => {
+        const reason: unknown = hold.signal.reason;
+        const why = reason instanceof LostError && reason.why !== "expired" ? reason.message : "the session expired";
+        process.stderr.write(`zk lock: ${why}: the lock is lost; stopping the command\n`);
         child.kill("SIGTERM");
       });
-      void lost;
       const code = await new Promise<number>((resolve) => {
         child.on("error", (e) => {
           process.stderr.write(`zk lock: cannot run ${command[0]}: ${e.message}\n`);
@@ -291,10 +294,10 @@ waiting after MS milliseconds (exit 1, COMMAND not run).`,
         });
         child.on("exit", (c, signal) => resolve(c ?? (signal ? 128 + (signalNumber[signal] ?? 0) : 1)));
       });
-      const expired = zk.state === "expired";
-      if (!expired) await held.release();
+      const lost = held.isLost;
+      await held.release();
       await zk.close();
-      return expired ? 1 : code;
+      return lost ? 1 : code;
     },
   },
 };
