@@ -1,6 +1,6 @@
 // etcd round trips per ZooKeeper operation, as this process has measured them
 // (the Node server's lifetime, or one Worker isolate's).
-import type { Etcd } from "./etcd/types.js";
+import { WRAPPED, type Etcd } from "./etcd/types.js";
 
 export interface OpCount {
   count: number;
@@ -23,6 +23,7 @@ export function counting(etcd: Etcd): Etcd & { calls: number } {
     nextChange: (...a: Parameters<Etcd["nextChange"]>) => (counted.calls++, etcd.nextChange(...a)),
     roundTrips: () => etcd.roundTrips(),
     close: () => etcd.close(),
+    [WRAPPED]: etcd,
   };
   return counted;
 }

@@ -4,7 +4,7 @@
 // in the commit's failure branch, so losing again costs no extra round trip.
 // A failed op still commits: ZooKeeper's error txn spends a zxid.
 import type { Ctx } from "./context.js";
-import type { Compare, RequestOp } from "./etcd/types.js";
+import { underlying, type Compare, type Etcd, type RequestOp } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { firedBy } from "./events.js";
 import { isSequential, type WriteOp, type WriteResult, type ZNode } from "./model.js";
@@ -46,11 +46,25 @@ export function readSetOf(ops: WriteOp[]): Set<string> {
  * not collide (plan.ts): they take no turn.
  */
 function contended(ctx: Ctx, ops: WriteOp[]): string[] {
+  // The same key on another etcd is another key: several services (tests,
+  // the conformance sides) can share one process and one prefix.
+  const cluster = clusterOf(ctx.etcd);
   return ops.flatMap((op) => {
     if (op.op === "check") return [];
-    if (op.op !== "create") return [ctx.keys.node(op.path)];
-    return isSequential(op.mode) ? [ctx.keys.creations(parentOf(op.path))] : [];
+    if (op.op !== "create") return [`${cluster} ${ctx.keys.node(op.path)}`];
+    return isSequential(op.mode) ? [`${cluster} ${ctx.keys.creations(parentOf(op.path))}`] : [];
   });
+}
+
+const clusters = new WeakMap<Etcd, number>();
+let clusterCount = 0;
+
+/** A number for the etcd client under `etcd`'s wrappers, the same for every request through it. */
+function clusterOf(etcd: Etcd): number {
+  const client = underlying(etcd);
+  let id = clusters.get(client);
+  if (id === undefined) clusters.set(client, (id = ++clusterCount));
+  return id;
 }
 
 /**

@@ -130,3 +130,12 @@ export function prefixEnd(prefix: string): string {
   const last = prefix.charCodeAt(prefix.length - 1);
   return prefix.slice(0, -1) + String.fromCharCode(last + 1);
 }
+
+/** On a wrapper of an Etcd (metrics' per-request counting): the client it wraps. */
+export const WRAPPED = Symbol("wrapped etcd client");
+
+/** The client under any wrappers: one per etcd cluster a process talks to. */
+export function underlying(etcd: Etcd): Etcd {
+  const inner = (etcd as { [WRAPPED]?: Etcd })[WRAPPED];
+  return inner === undefined ? etcd : underlying(inner);
+}
