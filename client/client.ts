@@ -100,7 +100,6 @@ export class ZkClient {
       retry: this.retry,
       sessionHeader: () => this.session.header(),
       closing: this.closing.signal,
-      answered: () => this.session.answered(),
       unreachable: () => this.session.unreachable(),
       expired: () => this.session.expired(),
     };
@@ -492,7 +491,6 @@ export class ZkClient {
       this.assertOpen();
       try {
         const value = await fn();
-        this.session.answered();
         return value;
       } catch (e) {
         this.observe(e);
@@ -515,7 +513,6 @@ export class ZkClient {
       this.assertOpen();
       try {
         const value = await next();
-        this.session.answered();
         return value;
       } catch (e) {
         this.observe(e);
@@ -555,7 +552,6 @@ export class ZkClient {
   private observe(e: unknown): void {
     if (e instanceof SessionExpiredError) this.session.expired();
     else if (retriable(e)) this.session.unreachable();
-    else if (e instanceof ZkError && e.status !== undefined) this.session.answered();
   }
 
   private assertOpen(): void {

@@ -97,14 +97,6 @@ export class SessionKeeper {
     return info;
   }
 
-  /** What the client's own calls learnt about the service. */
-  answered(): void {
-    if (this.stateNow === "suspended") {
-      this.failures = 0;
-      this.transition("connected");
-    }
-  }
-
   unreachable(): void {
     if (this.stateNow === "connected") this.transition("suspended");
   }
@@ -167,7 +159,9 @@ export class SessionKeeper {
         this.schedule(Math.min(third, Math.max(50, backoffMs(this.retry, this.failures++))));
         return;
       }
-      // Anything else (401 after a credentials change, a 500): keep trying at the normal pace.
+      // Anything else (401 after a credentials change, a 500) did not keep the
+      // session alive either: suspended, so that a holder's grace runs.
+      this.unreachable();
       this.schedule(third);
     }
   }

@@ -14,8 +14,10 @@ export interface WatchContext {
   sessionHeader(): Record<string, string>;
   /** Aborted when the client closes. */
   closing: AbortSignal;
-  /** Told of each answer and each failure to reach the service (connection states). */
-  answered(): void;
+  /**
+   * Told of each failure to reach the service (connection states). Only a
+   * ping brings a suspended session back: it is what keeps the session alive.
+   */
   unreachable(): void;
   expired(e: ZkError): void;
 }
@@ -60,7 +62,6 @@ export async function oneShot(ctx: WatchContext, path: string, kind: WatchKind, 
         signal,
         timeoutMs: pollMs + 30_000,
       });
-      ctx.answered();
       failures = 0;
       if (status === 200) return eventFromWire(body);
     } catch (e) {
@@ -158,7 +159,6 @@ export class PersistentWatch implements AsyncIterableIterator<WatchEvent> {
         await sleep(backoffMs(this.ctx.retry, failures++), signal).catch(() => undefined);
         continue;
       }
-      this.ctx.answered();
       failures = 0;
       // Events of a transaction this watch already told, replayed because the
       // last stream broke off inside that transaction.

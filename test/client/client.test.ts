@@ -239,6 +239,17 @@ describe("sessions", { timeout: 120_000 }, () => {
     expect((await client().exists("/s-alive"))?.ephemeralOwner).toBe(zk.sessionId);
   });
 
+  test("only a ping brings a suspended session back: an answered read does not", async () => {
+    const faulty = new FaultyFetch();
+    const zk = await session({ fetch: faulty.fetch });
+    // Every ping for a while is dropped; other requests go through.
+    for (let i = 0; i < 100; i++) faulty.arm("drop", (method, url) => method === "POST" && url.endsWith("/ping"));
+    await zk.when("suspended");
+    expect(await zk.exists("/")).not.toBeNull();
+    // The session was not kept alive by that read, so a holder's grace must keep running.
+    expect(zk.state).toBe("suspended");
+  });
+
   test("suspended while the service is stopped, connected when it is back", async () => {
     const zk = await session();
     const states: StateEvent[] = [];
