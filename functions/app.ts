@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { digestId } from "../lib/acl.js";
 import type { Config } from "../lib/config.js";
 import { Ctx } from "../lib/context.js";
+import { checkCredentials } from "../lib/credentials.js";
 import { EtcdLimitError, EtcdUnavailableError } from "../lib/etcd/errors.js";
 import { ZkError } from "../lib/errors.js";
 import { counting, recordOp } from "../lib/metrics.js";
@@ -25,14 +26,6 @@ import { UI_PATHS, uiRoutes } from "./routes/ui.js";
 
 /** Routes anyone may call: they reveal no data. */
 const PUBLIC = new Set(["/healthz", "/openapi.json", "/docs", ...UI_PATHS]);
-
-/** Equal strings, compared in time that does not depend on where they differ. */
-function sameSecret(expected: string | undefined, given: string): boolean {
-  if (expected === undefined) return false;
-  let diff = expected.length ^ given.length;
-  for (let i = 0; i < given.length; i++) diff |= given.charCodeAt(i) ^ expected.charCodeAt(i % Math.max(expected.length, 1));
-  return diff === 0;
-}
 
 /** The caller's identities, and whether it authenticated with an admin credential. */
 async function identities(c: Context<AppEnv>, deps: Deps, config: Config): Promise<{ ids: Identity[]; admin: boolean }> {
@@ -59,8 +52,8 @@ async function identities(c: Context<AppEnv>, deps: Deps, config: Config): Promi
   }
   const user = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
-  const admin = sameSecret(config.adminCredentials?.get(user), password);
-  if (config.apiCredentials && !admin && !sameSecret(config.apiCredentials.get(user), password)) {
+  const { accepted, admin } = checkCredentials(config, user, password);
+  if (!accepted) {
     throw new ZkError("AUTHFAILED", `wrong user or password for ${JSON.stringify(user)}`);
   }
   ids.push({ scheme: "digest", id: await digestId(user, password) });

@@ -6,10 +6,14 @@ import type { Config } from "../lib/config.js";
 import type { Identity } from "../lib/model.js";
 import { HttpError } from "./errors.js";
 
-/** Who a caller is for these bounds: the user it authenticated as, else its address. */
+/**
+ * Who a caller is for these bounds: its digest identity (user and password
+ * hash, so a wrong password cannot use up the real user's share), else its
+ * address.
+ */
 export function callerKey(ids: readonly Identity[]): string {
   const digest = ids.find((i) => i.scheme === "digest");
-  if (digest) return `digest:${digest.id.split(":")[0]}`;
+  if (digest) return `digest:${digest.id}`;
   const ip = ids.find((i) => i.scheme === "ip");
   return ip ? `ip:${ip.id}` : "anonymous";
 }

@@ -15,6 +15,7 @@ import { EtcdLimitError, EtcdUnavailableError } from "../lib/etcd/errors.js";
 import type { Etcd } from "../lib/etcd/types.js";
 import { ZK_CODES, ZkError, zkCodeNumber } from "../lib/errors.js";
 import { isTtl, type Fired, type Identity, type Stat, type WriteOp, type WriteResult, type ZNode } from "../lib/model.js";
+import { checkCredentials } from "../lib/credentials.js";
 import { closeSession, inspectSession, openSession, pingSession, resumeSession } from "../lib/sessions.js";
 import { statOf } from "../lib/stat.js";
 import { readSettled } from "../lib/settle.js";
@@ -159,7 +160,8 @@ export class Connection implements Watcher {
         return this.failure(xid, e, ctx);
       }
     });
-    this.lastAll = Promise.all([this.lastAll, run]);
+    // Only the ordering is kept, not the replies (they would pile up for the connection's life).
+    this.lastAll = Promise.all([this.lastAll, run]).then(() => undefined);
     if (barrier) this.lastBarrier = run;
     this.out = this.out
       .then(async () => {
@@ -265,6 +267,11 @@ export class Connection implements Watcher {
       // The client has seen a newer tree than this one: ZooKeeper refuses it.
       if (req.sessionId === 0n) await closeSession(this.ctxFor(session.id), session.id).catch(() => undefined);
       throw new Drop(`client has seen zxid ${req.lastZxidSeen}, ours is ${zxid}`);
+    }
+    if (this.closed) {
+      // The client hung up during the handshake: a session opened for it has no one to keep it.
+      if (req.sessionId === 0n) await closeSession(this.ctxFor(session.id), session.id).catch(() => undefined);
+      return false;
     }
     // A session lives on one connection: the one it left (if still open here) goes, as ZooKeeper's server closes it.
     for (const other of this.deps.stats.connections) if (other.sessionId === session.id && other instanceof Connection) other.destroy();
@@ -464,9 +471,9 @@ export class Connection implements Watcher {
     const scheme = r.string() ?? "";
     const auth = (r.buffer() ?? Buffer.alloc(0)).toString("utf8");
     const colon = auth.indexOf(":");
-    const credentials = this.deps.config.apiCredentials;
     const user = auth.slice(0, colon);
-    const accepted = scheme === "digest" && colon >= 0 && (!credentials || credentials.get(user) === auth.slice(colon + 1));
+    // The pairs HTTP callers may use, admin ones included (lib/credentials.ts).
+    const accepted = scheme === "digest" && colon >= 0 && checkCredentials(this.deps.config, user, auth.slice(colon + 1)).accepted;
     if (!accepted) return { xid, zxid: this.lastZxid, err: ZK_CODES.AUTHFAILED, close: true };
     const id = await digestId(user, auth.slice(colon + 1));
     if (!this.ids.some((i) => i.scheme === "digest" && i.id === id)) this.ids.push({ scheme: "digest", id });
