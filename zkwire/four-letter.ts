@@ -25,8 +25,17 @@ export interface FourLetterDeps {
 
 const hex = (n: bigint) => `0x${n.toString(16)}`;
 
+/**
+ * Words that tell more than up or down (clients, session ids, configuration,
+ * the host's environment). A four-letter word carries no credentials, so these
+ * are answered only where anonymous callers are served, as ZooKeeper keeps
+ * them out of its default 4lw.commands.whitelist.
+ */
+const REVEALING = new Set(["stat", "mntr", "conf", "envi", "dump"]);
+
 export async function answerFourLetterWord(word: string, deps: FourLetterDeps): Promise<string> {
   const { config, stats } = deps;
+  if (REVEALING.has(word) && !config.allowAnonymous) return `${word} is not executed because it is not in the whitelist.\n`;
   const ctx = () => new Ctx(deps.etcd, config);
   switch (word) {
     case "ruok":

@@ -223,6 +223,15 @@ describe("one tree, two doors", () => {
 });
 
 describe("four-letter words", () => {
+  test("without anonymous callers only ruok, srvr and isro answer; the rest tell nothing", async () => {
+    const { zk } = await fd.door({ ZK_ALLOW_ANONYMOUS: "false" });
+    expect(await fourLetterWord(zk.port, "ruok")).toBe("imok");
+    expect(await fourLetterWord(zk.port, "srvr")).toMatch(/^Zookeeper version: /);
+    for (const word of ["stat", "mntr", "conf", "envi", "dump"]) {
+      expect(await fourLetterWord(zk.port, word)).toBe(`${word} is not executed because it is not in the whitelist.\n`);
+    }
+  });
+
   test("ruok, srvr, stat, mntr, conf, envi, dump", async () => {
     const { zk } = await fd.door();
     const c = await ZkWire.connect(zk.port, { timeoutMs: 4000 });
