@@ -35,14 +35,15 @@ function transient(e: unknown): boolean {
   return e instanceof ConnectionLossError || e instanceof OperationTimeoutError;
 }
 
+/** The service's bound on open watches was reached: wait and poll again, the session is fine. */
+function busy(e: unknown): boolean {
+  return e instanceof ZkError && e.code === "TOOMANYREQUESTS";
+}
+
+// AbortSignal.any lets go of its sources' listeners with the combined signal;
+// a listener of our own on the client's closing signal would stay for every watch.
 function combined(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  const ctl = new AbortController();
-  for (const s of signals) {
-    if (!s) continue;
-    if (s.aborted) ctl.abort(abortReason(s));
-    else s.addEventListener("abort", () => ctl.abort(abortReason(s)), { once: true });
-  }
-  return ctl.signal;
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
 }
 
 /** Long-polls GET /v1/watch until the watch fires. */
@@ -66,11 +67,11 @@ export async function oneShot(ctx: WatchContext, path: string, kind: WatchKind, 
       if (status === 200) return eventFromWire(body);
     } catch (e) {
       if (signal.aborted) throw abortReason(signal);
-      if (!transient(e)) {
+      if (!transient(e) && !busy(e)) {
         if (e instanceof ZkError && e.code === "SESSIONEXPIRED") ctx.expired(e);
         throw e;
       }
-      ctx.unreachable();
+      if (transient(e)) ctx.unreachable();
       await sleep(backoffMs(ctx.retry, failures++), signal);
     }
     if (zxid < 0n) zxid = ctx.http.lastZxid;
@@ -151,11 +152,11 @@ export class PersistentWatch implements AsyncIterableIterator<WatchEvent> {
         });
       } catch (e) {
         if (signal.aborted) return;
-        if (!transient(e)) {
+        if (!transient(e) && !busy(e)) {
           if (e instanceof ZkError && e.code === "SESSIONEXPIRED") this.ctx.expired(e);
           throw e;
         }
-        this.ctx.unreachable();
+        if (transient(e)) this.ctx.unreachable();
         await sleep(backoffMs(this.ctx.retry, failures++), signal).catch(() => undefined);
         continue;
       }

@@ -317,6 +317,23 @@ describe("watches", { timeout: 120_000 }, () => {
     expect(await e.watch).toEqual({ type: "NodeCreated", path: "/w1/new", zxid: made.stat.czxid });
   });
 
+  test("a watch the service turns away for now (429: too many open) polls again and still fires", async () => {
+    const busy = await startHttpService(etcd.endpoints[0]!, { ZK_PREFIX: `client-${process.pid}/`, ZK_MAX_WAITS_PER_CALLER: "1" });
+    try {
+      const zk = client({}, busy.url);
+      await zk.create("/busy");
+      const first = await zk.getData("/busy", { watch: true });
+      const second = await zk.getData("/busy", { watch: true });
+      // One of the two polls holds this caller's only place; the other is answered 429 until it is free.
+      const set = await zk.setData("/busy", "1");
+      const fired = { type: "NodeDataChanged", path: "/busy", zxid: set.mzxid };
+      expect(await first.watch).toEqual(fired);
+      expect(await second.watch).toEqual(fired);
+    } finally {
+      await busy.close();
+    }
+  });
+
   test("close() ends persistent watches and rejects pending one-shots; an aborted signal rejects with its reason", async () => {
     const zk = await session();
     await zk.create("/w3");
