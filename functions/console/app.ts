@@ -153,7 +153,7 @@ export function consoleApp(): void {
    * One API call. credentials "omit" keeps the browser from showing its own
    * Basic dialog on a 401: the page asks for credentials itself.
    */
-  async function api<T = unknown>(method: string, url: string, init: { json?: unknown; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+  async function api<T = unknown>(method: string, url: string, init: { json?: unknown; headers?: Record<string, string>; admin?: boolean } = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...authHeaders(), ...init.headers };
     let body: string | undefined;
     if (init.json !== undefined) {
@@ -175,7 +175,8 @@ export function consoleApp(): void {
     if (!res.ok) {
       const e = (parsed && typeof parsed === "object" ? parsed : {}) as ApiErrorBody;
       const err = new ApiError(res.status, e.code ?? `HTTP ${res.status}`, e.message ?? String(parsed ?? res.statusText));
-      if (res.status === 401) onUnauthorized(err);
+      // A 401 from the admin route says these are not admin credentials, not that they are wrong.
+      if (res.status === 401 && !init.admin) onUnauthorized(err);
       throw err;
     }
     return { body: parsed as T, headers: res.headers };
@@ -1025,7 +1026,7 @@ export function consoleApp(): void {
   async function loadStats(): Promise<void> {
     let s: Record<string, unknown>;
     try {
-      s = (await api<Record<string, unknown>>("GET", "/v1/stats")).body;
+      s = (await api<Record<string, unknown>>("GET", "/v1/stats", { admin: true })).body;
     } catch (e) {
       $("stats").replaceChildren(h("tr", {}, h("td", { class: "error", text: describe(e) })));
       return;
