@@ -6,14 +6,14 @@
 // (events.ts), or else the ones its node keys' changes stand for.
 import { granted, PERMS } from "./acl.js";
 import type { Ctx } from "./context.js";
-import type { Bytes, EtcdEvent, KeyValue } from "./etcd/types.js";
+import type { KeyValue } from "./etcd/types.js";
 import { ZkError } from "./errors.js";
 import { atZxid } from "./history.js";
-import type { Fired, WatchEvent } from "./model.js";
+import type { WatchEvent } from "./model.js";
 import { validatePath } from "./path.js";
-import { decodeAcl, offsetOf } from "./records.js";
+import { offsetOf } from "./records.js";
 import { readSettled } from "./settle.js";
-import { txnsAfter, type TxnEvents } from "./tree-events.js";
+import { aclsAt, txnsAfter, type TxnEvents } from "./tree-events.js";
 import { expiredWatch, readPast } from "./watch.js";
 
 export interface PersistentWatch {
@@ -76,37 +76,12 @@ async function eventsOf(ctx: Ctx, path: string, recursive: boolean, txn: TxnEven
   // changing; a recursive one, the node events of its whole subtree.
   const heard = txn.fired.filter((f) => (recursive ? f.table !== "child" && within(f.path, path) : f.path === path));
   if (heard.length === 0) return [];
-  const told = await readable(ctx, path, txn.changes, txn.revision, heard);
-  return heard.filter((_, i) => told[i]).map((f) => ({ type: f.type, path: f.path, zxid: txn.zxid }));
-}
-
-/**
- * Whether the caller may be told of each event: READ on the node's ACL at the
- * event (ZooKeeper 3.8.4+), as it was before for a node this revision deleted.
- */
-async function readable(ctx: Ctx, path: string, group: EtcdEvent[], revision: bigint, heard: Fired[]): Promise<boolean[]> {
-  const { keys } = ctx;
-  const gone = new Set(heard.filter((f) => f.type === "NodeDeleted").map((f) => f.path));
-  for (const c of group) {
-    const p = keys.nodePath(c.kv.key);
-    if (p !== null && c.kind === "delete") gone.add(p);
-  }
-  const written = new Map<string, Bytes>();
-  for (const c of group) {
-    const p = keys.aclPath(c.kv.key);
-    if (p !== null && c.kind === "put") written.set(p, c.kv.value);
-  }
-  const acls = new Map<string, Bytes | null>();
-  const toRead = [...new Set(heard.map((f) => f.path))].filter((p) => gone.has(p) || !written.has(p));
-  if (toRead.length > 0) {
-    const res = await readPast(ctx, path, toRead.map((p) => ({ range: { key: keys.acl(p), revision: gone.has(p) ? revision - 1n : revision } })));
-    toRead.forEach((p, i) => {
-      const r = res.responses[i]!;
-      acls.set(p, "range" in r ? (r.range.kvs[0]?.value ?? null) : null);
-    });
-  }
-  return heard.map((f) => {
-    const acl = gone.has(f.path) ? acls.get(f.path) : (written.get(f.path) ?? acls.get(f.path));
-    return acl == null || granted(decodeAcl(acl).acl, PERMS.READ, ctx.caller.ids);
-  });
+  // Told only with READ on the node's ACL at the event (ZooKeeper 3.8.4+).
+  const acls = await aclsAt(ctx, txn, heard.map((f) => f.path));
+  return heard
+    .filter((f) => {
+      const acl = acls.get(f.path);
+      return acl == null || granted(acl, PERMS.READ, ctx.caller.ids);
+    })
+    .map((f) => ({ type: f.type, path: f.path, zxid: txn.zxid }));
 }

@@ -48,18 +48,10 @@ export function firedIn(ctx: Ctx, group: EtcdEvent[]): Fired[] {
   });
 }
 
-export interface TreeEvents {
-  /** The revision and zxid the stream starts after. */
-  revision: bigint;
-  zxid: bigint;
-  /** Each ZooKeeper txn after that, until `signal` aborts; WATCHEXPIRED if etcd compacted what it needs. */
-  txns(signal: AbortSignal): AsyncIterable<TxnEvents>;
-}
-
-/** Opens the stream from now. */
-export async function treeEvents(ctx: Ctx): Promise<TreeEvents> {
+/** Where a stream of the tree's txns starts from now: follow it with txnsAfter(revision, revision − zxid). */
+export async function treeEvents(ctx: Ctx): Promise<{ revision: bigint; zxid: bigint }> {
   const now = await readSettled(ctx, {});
-  return { revision: now.revision, zxid: now.zxid, txns: (signal) => txnsAfter(ctx, now.revision, now.revision - now.zxid, signal) };
+  return { revision: now.revision, zxid: now.zxid };
 }
 
 /**

@@ -51,7 +51,8 @@ export async function inTurn<T, B = never, N = never>(keys: string[], fn: (turn:
       pass: (baton) => {
         if (mine.length === 1) batons.set(mine[0]!, baton);
       },
-      next: () => following.get(done) as N | undefined,
+      // A turn of several keys passes no baton, so what comes next is not its concern.
+      next: () => (mine.length === 1 ? (following.get(done) as N | undefined) : undefined),
     });
   } finally {
     release();

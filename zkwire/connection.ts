@@ -204,7 +204,7 @@ export class Connection implements Watcher {
   }
 
   destroy(): void {
-    if (!this.closed) this.closed = true;
+    this.closed = true;
     this.sock.destroy();
   }
 
