@@ -59,8 +59,12 @@ export function checkAcl(acl: AclEntry[], perm: number, ids: readonly Identity[]
   if (!granted(acl, perm, ids)) throw new ZkError("NOAUTH", `not authorized for ${permName(perm)} on ${path}`, path);
 }
 
+/** "READ", or "READ or ADMIN" for a check that any of several permissions passes (getACL). */
 function permName(perm: number): string {
-  return Object.entries(PERMS).find(([, bit]) => bit === perm)?.[0] ?? String(perm);
+  const exact = Object.entries(PERMS).find(([, bit]) => bit === perm);
+  if (exact) return exact[0];
+  const names = Object.entries(PERMS).filter(([name, bit]) => name !== "ALL" && (perm & bit) !== 0);
+  return names.length > 0 ? names.map(([name]) => name).join(" or ") : String(perm);
 }
 
 /**

@@ -115,6 +115,13 @@ describe("checkAcl", () => {
     expect(e.path).toBe("/x");
   });
 
+  test("the refusal names the permission it wanted, in words", () => {
+    const acl = [entry(WRITE, "world", "anyone")];
+    expect(zkErrorOf(() => checkAcl(acl, READ, [], "/x")).message).toBe("not authorized for READ on /x");
+    // getACL passes with either permission.
+    expect(zkErrorOf(() => checkAcl(acl, READ | ADMIN, [], "/x")).message).toBe("not authorized for READ or ADMIN on /x");
+  });
+
   test("world with another id grants nothing", () => {
     expect(zkErrorOf(() => checkAcl([entry(ALL, "world", "someone")], READ, [], "/x")).code).toBe("NOAUTH");
   });
