@@ -96,6 +96,7 @@ export function consoleApp(): void {
   const AUTH_KEY = "zk-console-auth";
   const PAGE = 200;
   const MAX_EVENTS = 200;
+  const READ_ATTEMPTS = 3;
   const MAX_DELETE = 1000;
 
   const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -160,7 +161,7 @@ export function consoleApp(): void {
       body = JSON.stringify(init.json);
       headers["Content-Type"] = "application/json";
     }
-    const res = await fetch(url, { method, headers, body, credentials: "omit", cache: "no-store" });
+    const res = await fetchRetrying(method, url, { method, headers, body, credentials: "omit", cache: "no-store" });
     const zxid = res.headers.get("ZK-Zxid");
     if (state.streamFrom === null && zxid !== null && zxid !== "-1") state.streamFrom = zxid;
     const text = await res.text();
@@ -181,6 +182,31 @@ export function consoleApp(): void {
     }
     return { body: parsed as T, headers: res.headers };
   }
+
+  /**
+   * A read meeting a moment of unavailability (503, 504, no answer) is tried
+   * again a few times, after the Retry-After asked for; a write is not, since
+   * whether it happened is unknown.
+   */
+  async function fetchRetrying(method: string, url: string, init: RequestInit): Promise<Response> {
+    const read = method === "GET" || method === "HEAD" || url === "/v1/multi/read";
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(url, init);
+      } catch (e) {
+        if (!read || attempt >= READ_ATTEMPTS) throw e;
+        await sleep(250 * attempt);
+        continue;
+      }
+      if (!read || attempt >= READ_ATTEMPTS || (res.status !== 503 && res.status !== 504)) return res;
+      void res.body?.cancel();
+      const after = Number(res.headers.get("Retry-After"));
+      await sleep(Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 2000) : 250 * attempt);
+    }
+  }
+
+  const sleep = (ms: number) => new Promise((resolve) => window.setTimeout(resolve, ms));
 
   const znodeUrl = (path: string, query = "") => `/v1/znodes${encodePath(path)}${query}`;
 
@@ -374,10 +400,6 @@ export function consoleApp(): void {
       tabindex: path === state.selected ? "0" : "-1",
     });
     const twisty = h("span", { class: "tw", "aria-hidden": "true", text: hasKids ? (expanded ? "▾" : "▸") : "·" });
-    twisty.addEventListener("click", (ev) => {
-      ev.stopPropagation();
-      void expand(path, !expanded);
-    });
     li.append(
       h(
         "div",
@@ -404,23 +426,14 @@ export function consoleApp(): void {
             h("button", {
               type: "button",
               class: "more secondary",
+              "data-more": path,
               text: `show ${Math.min(PAGE, kids.length - node.shown)} more of ${kids.length - node.shown}`,
-              onclick: async (ev: Event) => {
-                ev.stopPropagation();
-                node.shown += PAGE;
-                await loadChildStats(path);
-                renderTree();
-              },
             }),
           ),
         );
       }
       li.append(group);
     }
-    li.addEventListener("click", (ev) => {
-      ev.stopPropagation();
-      void openNode(path);
-    });
     return li;
   }
 
@@ -428,11 +441,32 @@ export function consoleApp(): void {
     const tree = $("tree");
     const hadFocus = tree.contains(document.activeElement);
     const focused = (document.activeElement as HTMLElement | null)?.closest?.("[role=treeitem]")?.getAttribute("data-path");
-    tree.replaceChildren();
     const root = renderItem("/", 1);
+    if (root && !root.querySelector("[tabindex='0']")) root.setAttribute("tabindex", "0");
+    // Live updates re-render often; replacing rows that did not change would
+    // swallow a click that lands between its mousedown and mouseup.
+    if (root && tree.childElementCount === 1 && tree.firstElementChild!.isEqualNode(root)) return;
+    tree.replaceChildren();
     if (root) tree.append(root);
-    if (!tree.querySelector("[tabindex='0']")) tree.querySelector("[role=treeitem]")?.setAttribute("tabindex", "0");
     if (hadFocus && focused) itemOf(focused)?.focus();
+  }
+
+  /** One listener for the whole tree: rows are re-rendered, the listener stays. */
+  function onTreeClick(ev: MouseEvent): void {
+    const target = ev.target as HTMLElement;
+    const more = target.closest<HTMLElement>("[data-more]");
+    if (more) {
+      const path = more.getAttribute("data-more")!;
+      const node = treeNode(path);
+      node.shown += PAGE;
+      void loadChildStats(path).then(renderTree, renderTree);
+      return;
+    }
+    const item = target.closest("[role=treeitem]");
+    if (!item) return;
+    const path = item.getAttribute("data-path")!;
+    if (target.closest(".tw")) void expand(path, item.getAttribute("aria-expanded") !== "true");
+    else void openNode(path);
   }
 
   function itemOf(path: string): HTMLElement | null {
@@ -1243,6 +1277,7 @@ export function consoleApp(): void {
       renderTree();
     });
     $("tree").addEventListener("keydown", onTreeKey);
+    $("tree").addEventListener("click", onTreeClick);
     // Links inside the app open nodes in place; a modified click still opens a new tab.
     document.addEventListener("click", (ev) => {
       const a = (ev.target as HTMLElement).closest?.("a[data-open]");

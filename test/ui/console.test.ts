@@ -28,6 +28,8 @@ const pages: Page[] = [];
 /** Every request each page made, by the origin it was allowed to talk to. */
 const requests: { allowed: string; url: string }[] = [];
 const pageErrors: string[] = [];
+/** API answers of 400 and above and requests that got no answer, for the log of a failed step. */
+const failedResponses: string[] = [];
 let shots: string | undefined;
 
 /** A call to the API as another client (bob unless told). */
@@ -48,6 +50,10 @@ async function newPage(origin: string): Promise<Page> {
   p.setDefaultTimeout(30_000);
   p.on("request", (r) => requests.push({ allowed: origin, url: r.url() }));
   p.on("pageerror", (e) => pageErrors.push(`${p.url()}: ${e.message}`));
+  p.on("response", (r) => {
+    if (r.status() >= 400) failedResponses.push(`${r.request().method()} ${r.url()} ${r.status()}`);
+  });
+  p.on("requestfailed", (r) => failedResponses.push(`${r.method()} ${r.url()} failed: ${r.failure()?.errorText}`));
   pages.push(p);
   return p;
 }
@@ -63,6 +69,14 @@ function step(name: string, fn: () => Promise<void>): void {
         shots ??= mkdtempSync(path.join(os.tmpdir(), "console-test-"));
         for (const [i, p] of pages.entries()) await p.screenshot({ path: path.join(shots, `${name.replace(/\W+/g, "-")}-${i}.png`), fullPage: true }).catch(() => undefined);
         console.error(`console test: screenshots of the failed step "${name}" are in ${shots}`);
+        // CI keeps the log, not the screenshots: what the page showed, and what went wrong on the wire.
+        for (const [i, p] of pages.entries()) {
+          const shown = await p
+            .evaluate(() => ["node-title", "node-error", "node-notice", "data-view", "acl-error"].map((id) => `${id}: ${document.getElementById(id)?.textContent ?? "(none)"}`))
+            .catch((err: unknown) => [`(page unreadable: ${err})`]);
+          console.error(`console test: page ${i} at ${p.url()}\n  ${shown.join("\n  ")}`);
+        }
+        console.error(`console test: failed requests, latest last:\n  ${failedResponses.slice(-20).join("\n  ") || "(none)"}\npage errors: ${pageErrors.join("; ") || "(none)"}`);
         throw e;
       }
     },
