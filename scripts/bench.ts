@@ -4,8 +4,10 @@
 //   npm run bench -- [--seconds 3] [--clients 16] [--transport grpc|gateway] [--json] [--max-ops 100000]
 //
 // Starts its own etcd (loopback, temp dir), a real ZooKeeper 3.8 (loopback,
-// temp dir) and the service's Node server in this process on a free loopback
-// port; stops them all at the end, on error and on SIGINT/SIGTERM.
+// temp dir) and the service's Node server as `npm run serve` runs it: its own
+// process on a free loopback port, so the load generator does not share its
+// thread (--in-process puts it in this process; --profile DIR profiles it). Stops
+// them all at the end, on error and on SIGINT/SIGTERM.
 //
 // For each op (create, getData, exists, getChildren, setData, delete, multi,
 // multiOneParent; --ops picks some) it
@@ -18,16 +20,20 @@
 //              a txn of 3 puts (multiOneParent);
 //   zookeeper  node-zookeeper-client, one session per client;
 //   frontdoor  the same client and sessions against the service's ZooKeeper
-//              protocol listener (zkwire/, docs/wire.md) in this process.
+//              protocol listener (zkwire/, docs/wire.md): a second server
+//              process with ZK_CLIENT_PORT, on its own key prefix.
 // It prints one table (ops/s, p50, p99 per target and the throughput ratios),
 // the etcd round trips per op that the service reports at GET /v1/stats, and
 // the machine. Nothing here asserts on timing: it only reports.
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { Etcd3, type IOptions } from "etcd3";
@@ -47,10 +53,12 @@ import { fourLetterWord, startZooKeeper, type ZooKeeperServerHandle } from "../t
 const OPS = ["create", "getData", "exists", "getChildren", "setData", "delete", "multi", "multiOneParent", "sequentialOneParent", "setDataOneNode"] as const;
 type OpName = (typeof OPS)[number];
 
-const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--transport grpc|gateway] [--json] [--max-ops N]
+const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--in-process [--transport grpc|gateway]] [--json] [--max-ops N]
   --seconds N      measured seconds per op and target (default 3)
   --clients N      concurrent clients (default 16)
-  --transport T    the service's etcd transport: grpc or gateway (default grpc)
+  --in-process     run the service in this process (one thread with the load) instead of as npm run serve does
+  --profile DIR    write a CPU profile of each server process to DIR (node --cpu-prof), for chrome://inspect or scripts/profile-summary.ts
+  --transport T    with --in-process, the service's etcd transport: grpc or gateway (default grpc)
   --json           print the results as JSON (progress still goes to stderr)
   --max-ops N      at most N operations per op and target (default 100000)
   --ops A,B,...    only these ops (default all: ${OPS.join(",")})
@@ -66,6 +74,8 @@ function parseOptions() {
         transport: { type: "string", default: "grpc" },
         json: { type: "boolean", default: false },
         worker: { type: "boolean", default: false },
+        "in-process": { type: "boolean", default: false },
+        profile: { type: "string" },
         "max-ops": { type: "string", default: "100000" },
         ops: { type: "string", default: OPS.join(",") },
         help: { type: "boolean", short: "h", default: false },
@@ -94,6 +104,10 @@ function parseOptions() {
     console.error(`--transport must be grpc or gateway, not ${JSON.stringify(transport)}\n${USAGE}`);
     process.exit(2);
   }
+  if (transport !== "grpc" && !values["in-process"]) {
+    console.error(`--transport ${transport} needs --in-process: the Node server (npm run serve) speaks gRPC to etcd\n${USAGE}`);
+    process.exit(2);
+  }
   return {
     seconds: num("seconds", values.seconds, 0.1, 600, false),
     clients: num("clients", values.clients, 1, 1024, true),
@@ -102,6 +116,8 @@ function parseOptions() {
     json: values.json,
     ops: opsOf(values.ops),
     worker: values.worker,
+    inProcess: values["in-process"],
+    profile: values.profile,
   };
 }
 
@@ -230,9 +246,10 @@ interface Measured {
   p99: number;
   /** Why it ended before the time was up, if it did. */
   note?: string;
-  /** CPU time per successful op, in µs: of the etcd server, and of this process (service and load alike). */
+  /** CPU time per successful op, in µs: of the etcd server, of this process (the load, and the service --in-process), and of the server process. */
   etcdCpuUs?: number;
   processCpuUs?: number;
+  serverCpuUs?: number;
   /** etcd txns the service sent per successful op (shared reads count once). */
   txnPerOp?: number;
   /** The Worker's: CPU µs of workerd per op. */
@@ -655,6 +672,97 @@ const watchdog = setTimeout(() => {
 }, RUN_LIMIT_MS);
 watchdog.unref();
 
+// ---- the service under test ----
+
+/** The server processes' pids (unless --in-process): their CPU and memory are measured apart from this process's. */
+let serverPids: { service: number; frontdoor: number } | undefined;
+
+const where = () => (opts.inProcess ? `in this process over ${opts.transport}` : "as its own process (npm run serve), over grpc");
+
+interface ServerProcess {
+  url: string;
+  zkPort?: number;
+  pid: number;
+}
+
+/**
+ * `npm run serve` with `vars`: node with tsx's loader, so the pid is the
+ * server's own (the tsx command would be a parent process). Resolves once it
+ * listens (and, with ZK_CLIENT_PORT, once the front door does).
+ */
+function startServerProcess(vars: Record<string, string>): Promise<ServerProcess> {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const profile = opts.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(opts.profile)}`];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "functions/node.ts"], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...vars },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  cleanups.push({
+    name: `the server process ${child.pid}`,
+    run: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  });
+  let out = "";
+  const tail = () => out.split("\n").slice(-10).join("\n");
+  return within(
+    new Promise<ServerProcess>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        const http = /listening on (http:\/\/[^\s]+)/.exec(out);
+        const zk = /listening for ZooKeeper clients on [^\s]+:(\d+)/.exec(out);
+        if (http && (zk || vars.ZK_CLIENT_PORT === undefined)) resolve({ url: http[1]!, zkPort: zk ? Number(zk[1]) : undefined, pid: child.pid! });
+      };
+      child.stdout!.on("data", onData);
+      // The server logs etcd's state to stderr; keep it for an error message only.
+      child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      child.once("exit", (code, signal) => reject(new Error(`the server process exited (${signal ?? code}) before it listened:\n${tail()}`)));
+    }),
+    30_000,
+    "starting the server process",
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\n${tail()}`);
+  });
+}
+
+/** The service and the front door in this process, as they were measured before they had their own. */
+async function startInProcess(serviceVars: Record<string, string>, doorVars: Record<string, string>): Promise<{ baseUrl: string; doorPort: number }> {
+  const config = configFrom({ ...process.env, ...serviceVars });
+  const etcdOptions = { endpoints: config.etcdEndpoints, maxTxnOps: config.etcdMaxTxnOps, readsInFlight: config.etcdReadsInFlight };
+  const serviceEtcd: Etcd = opts.transport === "grpc" ? createGrpcEtcd(etcdOptions) : createGatewayEtcd(etcdOptions);
+  cleanups.push({ name: "the service's etcd client", run: () => serviceEtcd.close() });
+  const app = createApp({ config: () => config, etcd: () => serviceEtcd, clientIp: () => "127.0.0.1" });
+  const server = await new Promise<http.Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as http.Server)) as http.Server;
+    s.once("error", reject);
+  });
+  cleanups.push({
+    name: "the service",
+    run: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+  const door = await startZkServer({ config: configFrom({ ...process.env, ...doorVars }), etcd: serviceEtcd, port: 0 });
+  cleanups.push({ name: "the front door", run: () => door.close() });
+  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, doorPort: door.port };
+}
+
+/** Resident memory of a process, MiB; NaN when it cannot be read. */
+function rssMiBOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
 // ---- main ----
 
 interface Row {
@@ -683,25 +791,19 @@ async function main(): Promise<void> {
   const zkServer: ZooKeeperServerHandle = zkStarted.value;
   if (aborted) return;
 
-  // The service, in process, on a free loopback port.
-  const config = configFrom({ ...process.env, ZK_ALLOW_ANONYMOUS: "true", ETCD_ENDPOINTS: etcdServer.endpoint, ZK_PREFIX: "bench/" });
-  const etcdOptions = { endpoints: [etcdServer.endpoint], maxTxnOps: config.etcdMaxTxnOps, readsInFlight: config.etcdReadsInFlight };
-  const serviceEtcd: Etcd = opts.transport === "grpc" ? createGrpcEtcd(etcdOptions) : createGatewayEtcd(etcdOptions);
-  cleanups.push({ name: "the service's etcd client", run: () => serviceEtcd.close() });
-  const app = createApp({ config: () => config, etcd: () => serviceEtcd, clientIp: () => "127.0.0.1" });
-  const server = await new Promise<http.Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as http.Server)) as http.Server;
-    s.once("error", reject);
-  });
-  cleanups.push({
-    name: "the service",
-    run: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The service on a free loopback port; the front door on its own key prefix.
+  const serviceVars = { ZK_ALLOW_ANONYMOUS: "true", ETCD_ENDPOINTS: etcdServer.endpoint, ZK_PREFIX: "bench/" };
+  const doorVars = { ...serviceVars, ZK_PREFIX: "benchz/" };
+  let doorPort: number;
+  if (opts.inProcess) {
+    ({ baseUrl, doorPort } = await startInProcess(serviceVars, doorVars));
+  } else {
+    const service = await startServerProcess(serviceVars);
+    const door = await startServerProcess({ ...doorVars, ZK_CLIENT_PORT: "0" });
+    baseUrl = service.url;
+    serverPids = { service: service.pid, frontdoor: door.pid };
+    doorPort = door.zkPort!;
+  }
   agent = new http.Agent({ keepAlive: true, maxSockets: opts.clients, maxFreeSockets: opts.clients });
   cleanups.push({ name: "the HTTP agent", run: () => agent?.destroy() });
   await httpCall("GET", "/healthz", 200);
@@ -722,15 +824,11 @@ async function main(): Promise<void> {
     }),
   );
 
-  // The front door: the service's ZooKeeper protocol listener in this process, its own key prefix.
-  const doorConfig = configFrom({ ...process.env, ZK_ALLOW_ANONYMOUS: "true", ETCD_ENDPOINTS: etcdServer.endpoint, ZK_PREFIX: "benchz/" });
-  const door = await startZkServer({ config: doorConfig, etcd: serviceEtcd, port: 0 });
-  cleanups.push({ name: "the front door", run: () => door.close() });
   const doorSessions: ZkClient[] = [];
   cleanups.push({ name: "the front door's sessions", run: () => doorSessions.forEach((s) => s.close()) });
   await Promise.all(
     Array.from({ length: opts.clients }, async () => {
-      const s = zookeeper.createClient(`127.0.0.1:${door.port}`, { sessionTimeout: 30_000, retries: 0 });
+      const s = zookeeper.createClient(`127.0.0.1:${doorPort}`, { sessionTimeout: 30_000, retries: 0 });
       doorSessions.push(s);
       await within(new Promise<void>((resolve) => (s.once("connected", resolve), s.connect())), 15_000, "front door session");
     }),
@@ -756,9 +854,9 @@ async function main(): Promise<void> {
     // Untimed: connections open, code warm.
     await drive(opts.clients, 30, opts.clients * WARMUP_OPS_PER_CLIENT, t.ops.getData);
   }
-  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${opts.seconds} s per op and target, ${opts.clients} clients, service over ${opts.transport}`);
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${opts.seconds} s per op and target, ${opts.clients} clients, service ${where()}`);
   // Resident memory once warm, to compare with the end of the run.
-  const rssAtStart = { process: process.memoryUsage().rss / 2 ** 20, workerd: workerdRssMiB() };
+  const rssAtStart = { process: process.memoryUsage().rss / 2 ** 20, server: rssMiBOf(serverPids?.service), workerd: workerdRssMiB() };
 
   const results: Partial<Record<OpName, Record<Target["name"], Measured>>> = {};
   for (const op of opts.ops) {
@@ -773,12 +871,15 @@ async function main(): Promise<void> {
       const txnsBefore = t.name === "service" ? await serviceTxns() : NaN;
       const etcdCpuBefore = cpuMsOf(etcdServer.pid());
       const workerdCpuBefore = workerdCpuMs();
+      const serverPid = t.name === "service" || t.name === "frontdoor" ? serverPids?.[t.name] : undefined;
+      const serverCpuBefore = cpuMsOf(serverPid);
       const processCpuBefore = process.cpuUsage();
       const m = await drive(opts.clients, opts.seconds, opts.maxOps, t.ops[op]);
       if (aborted) return;
       const processCpu = process.cpuUsage(processCpuBefore);
       m.etcdCpuUs = ((cpuMsOf(etcdServer.pid()) - etcdCpuBefore) * 1000) / m.ops;
       m.processCpuUs = (processCpu.user + processCpu.system) / m.ops;
+      if (serverPid !== undefined) m.serverCpuUs = ((cpuMsOf(serverPid) - serverCpuBefore) * 1000) / m.ops;
       if (t.name === "worker") m.workerdCpuUs = ((workerdCpuMs() - workerdCpuBefore) * 1000) / m.ops;
       // The stats request itself is one more txn: not the load's.
       if (t.name === "service") m.txnPerOp = ((await serviceTxns()) - txnsBefore - 1) / m.ops;
@@ -815,25 +916,30 @@ async function main(): Promise<void> {
     etcd: await etcdVersion(etcdServer.endpoint),
     zookeeper: await zookeeperVersion(zkServer.port),
   };
-  const setup = { seconds: opts.seconds, clients: opts.clients, maxOps: opts.maxOps, transport: opts.transport, totalSeconds: (Date.now() - t0) / 1000 };
+  const setup = { seconds: opts.seconds, clients: opts.clients, maxOps: opts.maxOps, transport: opts.transport, inProcess: opts.inProcess, totalSeconds: (Date.now() - t0) / 1000 };
 
   if (opts.json) {
     console.log(JSON.stringify({ machine, setup, results: rows }, null, 2));
   } else {
     console.log(table(rows));
     console.log(`\nthe front door (ZooKeeper's protocol, zkwire/), same client and sessions as zookeeper, beside the Node HTTP path\n${frontDoorTable(rows)}`);
-    console.log(`\ncost per op: etcd txns the service sent, and CPU µs of the etcd server and of this process (service + load generator)\n${costTable(rows)}`);
+    console.log(
+      `\ncost per op: etcd txns the service sent, and CPU µs of the etcd server, of the service's server process, and of this process (${opts.inProcess ? "service + load generator" : "the load generator"})\n${costTable(rows)}`,
+    );
     if (opts.worker) {
       console.log(`\nthe Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway\n${workerTable(opts.ops.map((op) => ({ op, worker: results[op]!.worker, gateway: results[op]!.gateway })))}`);
     }
     console.log(
-      `\nservice: HTTP/1.1 keep-alive, one connection per client, etcd over ${opts.transport}; etcd: one etcd3 gRPC client; ` +
+      `\nservice: HTTP/1.1 keep-alive, one connection per client, the service ${where()}; etcd: one etcd3 gRPC client; ` +
         `zookeeper: one node-zookeeper-client session per client (forceSync=yes)`,
     );
     console.log(`rt/op: etcd round trips per op as the service reports them at GET /v1/stats (operations.<op>.perOp)`);
     const rss = (start: number, end: number) => `${start.toFixed(0)} → ${end.toFixed(0)} MiB`;
     console.log(
-      `resident memory, warm start → end: this process (service + load) ${rss(rssAtStart.process, process.memoryUsage().rss / 2 ** 20)}` +
+      `resident memory, warm start → end: ` +
+        (opts.inProcess
+          ? `this process (service + load) ${rss(rssAtStart.process, process.memoryUsage().rss / 2 ** 20)}`
+          : `the server process ${rss(rssAtStart.server, rssMiBOf(serverPids?.service))}, this process (load) ${rss(rssAtStart.process, process.memoryUsage().rss / 2 ** 20)}`) +
         (opts.worker ? `; workerd ${rss(rssAtStart.workerd, workerdRssMiB())}` : ""),
     );
     console.log(`${opts.clients} clients, ${opts.seconds} s per op and target (at most ${opts.maxOps} ops), ${setup.totalSeconds.toFixed(0)} s in all`);
@@ -880,7 +986,7 @@ function fmtRatio(n: number): string {
 }
 
 function frontDoorTable(rows: Row[]): string {
-  const header = ["op", "frontdoor ops/s", "p50 ms", "p99 ms", "frontdoor/service", "frontdoor/zookeeper", "frontdoor/etcd", "process µs/op"];
+  const header = ["op", "frontdoor ops/s", "p50 ms", "p99 ms", "frontdoor/service", "frontdoor/zookeeper", "frontdoor/etcd", "server µs/op"];
   const body = rows.map((r) => [
     r.op,
     fmtRate(r.frontdoor.opsPerSec),
@@ -889,7 +995,7 @@ function frontDoorTable(rows: Row[]): string {
     fmtRatio(r.frontdoor.opsPerSec / r.service.opsPerSec),
     fmtRatio(r.frontdoor.opsPerSec / r.zookeeper.opsPerSec),
     fmtRatio(r.frontdoor.opsPerSec / r.etcd.opsPerSec),
-    r.frontdoor.processCpuUs === undefined || !Number.isFinite(r.frontdoor.processCpuUs) ? "-" : r.frontdoor.processCpuUs.toFixed(0),
+    ((us) => (us === undefined || !Number.isFinite(us) ? "-" : us.toFixed(0)))(opts.inProcess ? r.frontdoor.processCpuUs : r.frontdoor.serverCpuUs),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
@@ -916,11 +1022,12 @@ function workerTable(rows: { op: OpName; worker: Measured; gateway: Measured }[]
 
 function costTable(rows: Row[]): string {
   const us = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(0));
-  const header = ["op", "txn/op", "service: etcd µs", "process µs", "raw etcd: etcd µs", "process µs", "zookeeper: process µs"];
+  const header = ["op", "txn/op", "service: etcd µs", "server µs", "load µs", "raw etcd: etcd µs", "process µs", "zookeeper: process µs"];
   const body = rows.map((r) => [
     r.op,
     r.service.txnPerOp === undefined ? "-" : r.service.txnPerOp.toFixed(2),
     us(r.service.etcdCpuUs),
+    us(r.service.serverCpuUs),
     us(r.service.processCpuUs),
     us(r.etcd.etcdCpuUs),
     us(r.etcd.processCpuUs),
