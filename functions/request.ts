@@ -96,7 +96,7 @@ export async function bodyOf(c: Context<AppEnv>, routeMax: number, octetStream =
   if (length !== undefined && Number(length) > maxBytes) {
     throw new ZkError("TOOLARGE", `the body is ${length} bytes; at most ${maxBytes} are accepted here${which}`);
   }
-  const bytes = await readCapped(c.req.raw, maxBytes, which);
+  const bytes = length !== undefined ? await readWhole(c.req.raw, maxBytes, which) : await readCapped(c.req.raw, maxBytes, which);
   if (raw) return { kind: "bytes", value: bytes };
   if (bytes.length === 0) return { kind: "none" };
   let value: unknown;
@@ -108,6 +108,19 @@ export async function bodyOf(c: Context<AppEnv>, routeMax: number, octetStream =
   return { kind: "json", value };
 }
 
+/**
+ * A body whose Content-Length is within bounds, read in one piece: the HTTP
+ * layer holds it to that length, and on Node arrayBuffer() reads the socket
+ * directly where the body stream would first build a whole fetch Request
+ * (about a tenth of a create's CPU in a profile). Checked again all the same.
+ */
+async function readWhole(req: Request, maxBytes: number, which: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (bytes.length > maxBytes) throw new ZkError("TOOLARGE", `the body exceeds ${maxBytes} bytes, the most accepted here${which}`);
+  return bytes;
+}
+
+/** A body of unknown length, read until it passes `maxBytes`. */
 async function readCapped(req: Request, maxBytes: number, which: string): Promise<Uint8Array> {
   if (!req.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
