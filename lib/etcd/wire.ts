@@ -11,6 +11,9 @@ export type Int64 = string;
 export interface BytesCodec<B> {
   encode(bytes: Bytes): B;
   decode(wire: B | null | undefined): Bytes;
+  /** A key straight from its string, where the transport has a faster way than UTF-8 bytes first. */
+  encodeKey?(key: string): B;
+  decodeKey?(wire: B | null | undefined): string;
 }
 
 interface WireCompare<B> {
@@ -92,52 +95,64 @@ const TARGET_FIELDS = { version: "version", create: "create_revision", mod: "mod
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
+// Module-level helpers, not closures per call: requests are built and parsed
+// on every etcd call, and the server runs under tsx, which names every closure
+// it creates (esbuild's keepNames) at a cost per creation.
+function keyOf<B>(k: string, bytes: BytesCodec<B>): B {
+  return bytes.encodeKey ? bytes.encodeKey(k) : bytes.encode(utf8Encoder.encode(k));
+}
+
+function keyStringOf<B>(wire: B | null | undefined, bytes: BytesCodec<B>): string {
+  return bytes.decodeKey ? bytes.decodeKey(wire) : utf8Decoder.decode(bytes.decode(wire));
+}
+
+function optionalInt(n: bigint | number | undefined): Int64 | undefined {
+  return n === undefined ? undefined : n.toString();
+}
+
+function compareToWire<B>(c: Compare, bytes: BytesCodec<B>): WireCompare<B> {
+  const base = { key: keyOf(c.key, bytes), target: TARGETS[c.target], result: RESULTS[c.result] };
+  if (c.target === "value") {
+    if (!(c.value instanceof Uint8Array)) throw new TypeError(`compare on "value" of ${c.key} needs bytes`);
+    return { ...base, value: bytes.encode(c.value) };
+  }
+  if (typeof c.value !== "bigint") throw new TypeError(`compare on "${c.target}" of ${c.key} needs a bigint`);
+  return { ...base, [TARGET_FIELDS[c.target]]: c.value.toString() };
+}
+
+function opToWire<B>(o: RequestOp, bytes: BytesCodec<B>): WireRequestOp<B> {
+  if ("range" in o) {
+    const r = o.range;
+    return {
+      request_range: {
+        key: keyOf(r.key, bytes),
+        range_end: r.rangeEnd === undefined ? undefined : keyOf(r.rangeEnd, bytes),
+        count_only: r.countOnly,
+        keys_only: r.keysOnly,
+        limit: optionalInt(r.limit),
+        revision: optionalInt(r.revision),
+      },
+    };
+  }
+  if ("put" in o) {
+    const p = o.put;
+    return { request_put: { key: keyOf(p.key, bytes), value: bytes.encode(p.value), lease: optionalInt(p.lease) } };
+  }
+  const d = o.deleteRange;
+  return { request_delete_range: { key: keyOf(d.key, bytes), range_end: d.rangeEnd === undefined ? undefined : keyOf(d.rangeEnd, bytes) } };
+}
+
 export function toWireTxn<B>(req: TxnRequest, bytes: BytesCodec<B>): WireTxnRequest<B> {
-  const key = (k: string) => bytes.encode(utf8Encoder.encode(k));
-  const optionalKey = (k: string | undefined) => (k === undefined ? undefined : key(k));
-  const optionalInt = (n: bigint | number | undefined) => (n === undefined ? undefined : n.toString());
-
-  const compare = (c: Compare): WireCompare<B> => {
-    const base = { key: key(c.key), target: TARGETS[c.target], result: RESULTS[c.result] };
-    if (c.target === "value") {
-      if (!(c.value instanceof Uint8Array)) throw new TypeError(`compare on "value" of ${c.key} needs bytes`);
-      return { ...base, value: bytes.encode(c.value) };
-    }
-    if (typeof c.value !== "bigint") throw new TypeError(`compare on "${c.target}" of ${c.key} needs a bigint`);
-    return { ...base, [TARGET_FIELDS[c.target]]: c.value.toString() };
-  };
-
-  const op = (o: RequestOp): WireRequestOp<B> => {
-    if ("range" in o) {
-      const r = o.range;
-      return {
-        request_range: {
-          key: key(r.key),
-          range_end: optionalKey(r.rangeEnd),
-          count_only: r.countOnly,
-          keys_only: r.keysOnly,
-          limit: optionalInt(r.limit),
-          revision: optionalInt(r.revision),
-        },
-      };
-    }
-    if ("put" in o) {
-      const p = o.put;
-      return { request_put: { key: key(p.key), value: bytes.encode(p.value), lease: optionalInt(p.lease) } };
-    }
-    return { request_delete_range: { key: key(o.deleteRange.key), range_end: optionalKey(o.deleteRange.rangeEnd) } };
-  };
-
-  return {
-    compare: (req.compare ?? []).map(compare),
-    success: (req.success ?? []).map(op),
-    failure: (req.failure ?? []).map(op),
-  };
+  const out: WireTxnRequest<B> = { compare: [], success: [], failure: [] };
+  for (const c of req.compare ?? []) out.compare.push(compareToWire(c, bytes));
+  for (const o of req.success ?? []) out.success.push(opToWire(o, bytes));
+  for (const o of req.failure ?? []) out.failure.push(opToWire(o, bytes));
+  return out;
 }
 
 function keyValueOf<B>(kv: WireKeyValue<B>, bytes: BytesCodec<B>): KeyValue {
   return {
-    key: utf8Decoder.decode(bytes.decode(kv.key)),
+    key: keyStringOf(kv.key, bytes),
     value: bytes.decode(kv.value),
     createRevision: int64(kv.create_revision),
     modRevision: int64(kv.mod_revision),
@@ -146,22 +161,22 @@ function keyValueOf<B>(kv: WireKeyValue<B>, bytes: BytesCodec<B>): KeyValue {
   };
 }
 
-export function fromWireTxn<B>(res: WireTxnResponse<B>, bytes: BytesCodec<B>): TxnResponse {
-  const op = (o: WireResponseOp<B>): ResponseOp => {
-    if (o.response_range) {
-      const r = o.response_range;
-      return { range: { kvs: (r.kvs ?? []).map((kv) => keyValueOf(kv, bytes)), count: int64(r.count), more: r.more ?? false } };
-    }
-    if (o.response_put) return { put: {} };
-    if (o.response_delete_range) return { deleteRange: { deleted: int64(o.response_delete_range.deleted) } };
-    throw new Error(`etcd sent a txn response op of unknown kind: ${JSON.stringify(Object.keys(o))}`);
-  };
+function responseOpOf<B>(o: WireResponseOp<B>, bytes: BytesCodec<B>): ResponseOp {
+  if (o.response_range) {
+    const r = o.response_range;
+    const kvs: KeyValue[] = [];
+    for (const kv of r.kvs ?? []) kvs.push(keyValueOf(kv, bytes));
+    return { range: { kvs, count: int64(r.count), more: r.more ?? false } };
+  }
+  if (o.response_put) return { put: {} };
+  if (o.response_delete_range) return { deleteRange: { deleted: int64(o.response_delete_range.deleted) } };
+  throw new Error(`etcd sent a txn response op of unknown kind: ${JSON.stringify(Object.keys(o))}`);
+}
 
-  return {
-    revision: int64(res.header?.revision),
-    succeeded: res.succeeded ?? false,
-    responses: (res.responses ?? []).map(op),
-  };
+export function fromWireTxn<B>(res: WireTxnResponse<B>, bytes: BytesCodec<B>): TxnResponse {
+  const responses: ResponseOp[] = [];
+  for (const o of res.responses ?? []) responses.push(responseOpOf(o, bytes));
+  return { revision: int64(res.header?.revision), succeeded: res.succeeded ?? false, responses };
 }
 
 /** True when running the txn twice could differ from running it once. */
@@ -188,11 +203,10 @@ interface WireEvent<B> {
 }
 
 export function toWireWatchCreate<B>(range: WatchRange, fromRevision: bigint, bytes: BytesCodec<B>): WireWatchCreate<B> {
-  const key = (k: string) => bytes.encode(utf8Encoder.encode(k));
   return {
     create_request: {
-      key: key(range.key),
-      range_end: range.rangeEnd === undefined ? undefined : key(range.rangeEnd),
+      key: keyOf(range.key, bytes),
+      range_end: range.rangeEnd === undefined ? undefined : keyOf(range.rangeEnd, bytes),
       start_revision: fromRevision.toString(),
     },
   };
