@@ -23,6 +23,13 @@ export interface ReadSet {
   ephemeralsOf?: Iterable<bigint>;
   /** Other ranges to read in the same txn, answered as etcd answers them. */
   ranges?: RangeRequest[];
+  /**
+   * Of `paths`, znodes whose children need not be counted: etcd counts a
+   * range key by key, so the parent of a create would cost more to read the
+   * more children it has. Their numChildren is NaN: only for znodes that no
+   * op answers with, deletes or checks.
+   */
+  uncounted?: Iterable<string>;
 }
 
 /** An elist entry as read: whose ephemeral it was, and when it was created. */
@@ -40,6 +47,7 @@ export interface KeySet {
   sessions: Set<bigint>;
   ephemeralsOf: Set<bigint>;
   ranges: RangeRequest[];
+  uncounted: Set<string>;
 }
 
 /** Range requests paired with what to do with each answer. */
@@ -80,6 +88,8 @@ export class Snapshot {
   readonly observed = new Map<string, KeyValue | null>();
   /** The answers to the read set's `ranges`, in order. */
   readonly ranges: RangeResponse[] = [];
+  /** Loaded znodes whose children were not counted (ReadSet.uncounted). */
+  readonly uncounted = new Set<string>();
 
   get zxid(): bigint {
     return this.revision - this.off;
@@ -107,6 +117,7 @@ export function normalize(set: ReadSet): KeySet {
     sessions: new Set(set.sessions ?? []),
     ephemeralsOf: new Set(set.ephemeralsOf ?? []),
     ranges: [...(set.ranges ?? [])],
+    uncounted: new Set(set.uncounted ?? []),
   };
 }
 
@@ -137,7 +148,10 @@ export function planRead(ctx: Ctx, set: KeySet): { ops: RequestOp[]; parse(revis
     single(keys.creations(path), (kv) => (entry.kvs.creations = kv));
     single(keys.deletions(path), (kv) => (entry.kvs.deletions = kv));
     single(keys.acl(path), (kv) => (entry.kvs.acl = kv));
-    batch.range({ ...keys.children(path), countOnly: true }, (r) => (entry.count = Number(r.count)));
+    if (set.uncounted.has(path)) {
+      entry.count = NaN;
+      snap.uncounted.add(path);
+    } else batch.range({ ...keys.children(path), countOnly: true }, (r) => (entry.count = Number(r.count)));
     batch.range(keys.creationShards(path), (r) => {
       entry.shards = r.kvs;
       for (const kv of r.kvs) seen(kv.key, kv);

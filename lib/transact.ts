@@ -38,6 +38,18 @@ export function readSetOf(ops: WriteOp[]): Set<string> {
 }
 
 /**
+ * Parents whose children count no op needs: a create or delete only bumps the
+ * parent's counters, and its answer carries no Stat of the parent. A parent
+ * that is also an op's own path (set, checked, deleted, created) is counted.
+ */
+export function uncountedOf(ops: WriteOp[]): Set<string> {
+  const parents = new Set<string>();
+  for (const op of ops) if (op.op === "create" || op.op === "delete") parents.add(parentOf(op.path));
+  for (const op of ops) parents.delete(op.path);
+  return parents;
+}
+
+/**
  * The keys `ops` both rely on exactly and write, so that every other writer
  * of them makes them lose: a sequential create writes the parent's creations
  * count its name relies on, and setData, setACL and delete write the znode
@@ -85,7 +97,7 @@ function handedOn(ctx: Ctx, snap: Snapshot | undefined, set: KeySet): Snapshot |
   if (snap === undefined || !snap.base || snap.expired.size > 0 || set.ranges.length > 0) return undefined;
   const session = ctx.caller.session;
   const holds =
-    [...set.paths].every((p) => snap.nodes.has(p)) &&
+    [...set.paths].every((p) => snap.nodes.has(p) && (!snap.uncounted.has(p) || set.uncounted.has(p))) &&
     [...set.childrenOf].every((p) => snap.children.has(p)) &&
     [...set.sessions, ...(session === undefined ? [] : [session])].every((id) => snap.sessions.has(id)) &&
     [...set.ephemeralsOf].every((id) => snap.ephemerals.has(id));
@@ -96,7 +108,12 @@ async function commit(ctx: Ctx, ops: WriteOp[] | ((snap: Snapshot) => WriteOp[])
   const session = opts.closeSession ?? ctx.caller.session;
   const opsOf = typeof ops === "function" ? ops : () => ops;
   const set = normalize(opts.readSet ?? {});
-  if (typeof ops !== "function") for (const p of readSetOf(ops)) set.paths.add(p);
+  if (typeof ops !== "function") {
+    for (const p of readSetOf(ops)) set.paths.add(p);
+    const asked = new Set(opts.readSet?.paths ?? []);
+    // Unless the caller asked for them read in full.
+    for (const p of uncountedOf(ops)) if (!asked.has(p)) set.uncounted.add(p);
+  }
   if (session !== undefined) set.sessions.add(session);
   let snap = handedOn(ctx, turn.received, set) ?? (await readSettled(ctx, set));
   for (let attempt = 0; attempt < ctx.config.maxAttempts; attempt++) {
