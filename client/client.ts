@@ -87,6 +87,7 @@ export class ZkClient {
   private readonly session: SessionKeeper;
   private readonly sessionTimeoutMs: number;
   private readonly closing = new AbortController();
+  private opening?: Promise<SessionInfo>;
   private readonly watchCtx: WatchContext;
 
   constructor(options: ClientOptions) {
@@ -114,6 +115,19 @@ export class ZkClient {
    */
   async start(options: { sessionId?: bigint } = {}): Promise<SessionInfo> {
     this.assertOpen();
+    const opening = this.open(options);
+    this.opening = opening;
+    try {
+      const info = await opening;
+      // close() came meanwhile and closes this session too.
+      if (this.closing.signal.aborted) throw new ClientClosedError("CLOSED", "the client was closed while its session was opening");
+      return info;
+    } finally {
+      if (this.opening === opening) this.opening = undefined;
+    }
+  }
+
+  private open(options: { sessionId?: bigint }): Promise<SessionInfo> {
     if (options.sessionId !== undefined) {
       const id = options.sessionId;
       return this.session.open(this.sessionTimeoutMs, () =>
@@ -140,6 +154,8 @@ export class ZkClient {
   async close(options: { keepSession?: boolean } = {}): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort(new ClientClosedError("CLOSED", "the client was closed"));
+    // A start() in flight: wait for its answer, so a session it opens is closed here, not left to expire.
+    await this.opening?.catch(() => undefined);
     this.session.stop();
     await this.session.settled();
     const info = this.session.info;
@@ -327,7 +343,8 @@ export class ZkClient {
         });
         return { stat: statFromWire(body.stat), zxid };
       } catch (e) {
-        if (e instanceof NoNodeError) return { stat: null, zxid: this.http.lastZxid };
+        // The zxid the absence was seen at: a later one (another request's) could skip the create a watch must hear of.
+        if (e instanceof NoNodeError) return { stat: null, zxid: e.zxid ?? this.http.lastZxid };
         throw e;
       }
     });

@@ -49,6 +49,8 @@ export interface ZkErrorInit {
   /** A failed multi: each op's code (OK before the failing op, RUNTIMEINCONSISTENCY after). */
   results?: OpCode[];
   requestId?: string;
+  /** The answer's ZK-Zxid: the state the refusal was decided on. */
+  zxid?: bigint;
   cause?: unknown;
 }
 
@@ -62,6 +64,8 @@ export class ZkError extends Error {
   readonly path?: string;
   readonly results?: OpCode[];
   readonly requestId?: string;
+  /** The ZK-Zxid the service answered with, when it answered with one. */
+  readonly zxid?: bigint;
 
   constructor(code: ErrorCode, message: string, init: ZkErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -71,6 +75,7 @@ export class ZkError extends Error {
     this.path = init.path;
     this.results = init.results;
     this.requestId = init.requestId;
+    this.zxid = init.zxid;
   }
 
   /** For a failed multi: the index of the op that failed, or -1. */

@@ -155,7 +155,8 @@ export async function errorFrom(res: Response, what: string): Promise<Error> {
   }
   const code = typeof body.code === "string" ? body.code : (STATUS_CODES[res.status] ?? "SYSTEMERROR");
   const message = body.message ?? `${what}: HTTP ${res.status}`;
-  const init = { status: res.status, path: body.path, results: body.results, requestId: body.requestId };
+  const zxid = zxidOf(res);
+  const init = { status: res.status, path: body.path, results: body.results, requestId: body.requestId, zxid: zxid < 0n ? undefined : zxid };
   // A 503 may be a write etcd received whose answer was lost (docs/api.md).
   if (code === "CONNECTIONLOSS") return new ConnectionLossError(message, { ...init, outcomeUnknown: true });
   return zkError(code, message, init);

@@ -221,10 +221,14 @@ async function* messages(body: ReadableStream<Uint8Array>, signal: AbortSignal):
   signal.addEventListener("abort", onAbort, { once: true });
   let buffer = "";
   let msg: SseMessage = {};
+  let ended = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done) {
+        ended = true;
+        return;
+      }
       buffer += decoder.decode(value, { stream: true });
       let nl: number;
       while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
@@ -247,6 +251,9 @@ async function* messages(body: ReadableStream<Uint8Array>, signal: AbortSignal):
     }
   } finally {
     signal.removeEventListener("abort", onAbort);
+    // Left before the stream ended (an error event, a broken message): end
+    // the response too, or its connection stays open until the service ends it.
+    if (!ended) void reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }

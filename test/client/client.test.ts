@@ -229,6 +229,31 @@ describe("sessions", { timeout: 120_000 }, () => {
     await expect(zk.exists("/")).rejects.toMatchObject({ code: "CLOSED" });
   });
 
+  test("close() while start() waits for the service's answer closes the session it opened", async () => {
+    let opened!: (id: bigint) => void;
+    const answered = new Promise<bigint>((resolve) => (opened = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const res = await globalThis.fetch(input, init);
+      if (init?.method === "POST" && new URL(String(input)).pathname === "/v1/sessions") {
+        opened(BigInt(((await res.clone().json()) as { id: string }).id));
+        await gate;
+      }
+      return res;
+    };
+    const zk = client({ fetch });
+    const starting = zk.start();
+    const id = await answered;
+    const closing = zk.close();
+    release();
+    await closing;
+    await expect(starting).rejects.toMatchObject({ code: "CLOSED" });
+    expect(zk.state).toBe("closed");
+    const ping = await globalThis.fetch(`${svc.url}/v1/sessions/${id}/ping`, { method: "POST" });
+    expect(ping.status).toBe(410);
+  });
+
   test("pings keep a session alive past its timeout", async () => {
     const faulty = new FaultyFetch();
     const zk = await session({ fetch: faulty.fetch });
@@ -315,6 +340,29 @@ describe("watches", { timeout: 120_000 }, () => {
     const made = await zk.create("/w1/new");
     expect(await c.watch).toEqual({ type: "NodeChildrenChanged", path: "/w1", zxid: made.stat.czxid });
     expect(await e.watch).toEqual({ type: "NodeCreated", path: "/w1/new", zxid: made.stat.czxid });
+  });
+
+  test("an exists watch on a missing node starts from the zxid of that answer, not from a later one the client saw meanwhile", async () => {
+    const writer = await session();
+    let zk!: ZkClient;
+    let created: bigint | undefined;
+    // Between the NONODE answer and the client reading it, the node is created
+    // and another request of the same client hears of a zxid past that create.
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const res = await globalThis.fetch(input, init);
+      if (created === undefined && String(input).includes("/v1/znodes/w-late/new")) {
+        created = (await writer.create("/w-late/new")).stat.czxid;
+        await zk.exists("/w-late");
+        expect(zk.lastZxid).toBeGreaterThanOrEqual(created);
+      }
+      return res;
+    };
+    zk = await session({ fetch });
+    await writer.create("/w-late");
+    const e = await zk.watchExists("/w-late/new");
+    expect(e.stat).toBeNull();
+    expect(e.zxid).toBeLessThan(created!);
+    expect(await e.watch).toEqual({ type: "NodeCreated", path: "/w-late/new", zxid: created });
   });
 
   test("a watch the service turns away for now (429: too many open) polls again and still fires", async () => {
