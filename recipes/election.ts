@@ -70,10 +70,16 @@ export class LeaderElection extends EventTarget {
     try {
       await ensureDir(this.client, this.path);
       const ours = await createProtected(this.client, this.path, KIND, "ephemeral_sequential", ctl.signal, fromText(this.id));
+      if (ctl.signal.aborted) {
+        // close() came while the node was being made, so it had none to delete.
+        await deleteQuietly(this.client, ours.path);
+        throw new Error(`left the election at ${this.path} while joining it`);
+      }
       this.node = ours.path;
       void this.campaign(ours.path, czxidOf(ours), ctl);
     } catch (e) {
-      this.running = undefined;
+      // Unless close() and a new start() came meanwhile.
+      if (this.running === ctl) this.running = undefined;
       throw e;
     }
   }

@@ -136,6 +136,36 @@ describe("LeaderElection", { timeout: 120_000 }, () => {
     await ea.close();
   });
 
+  test("close() while start() is creating its node leaves no node behind to block the others", async () => {
+    const path = "/elect/e";
+    let creating!: () => void;
+    const sent = new Promise<void>((resolve) => (creating = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // The participant's create reaches the service; its answer waits until close() has been called.
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const res = await globalThis.fetch(input, init);
+      if (init?.method === "POST" && new URL(String(input)).pathname.startsWith(`/v1/znodes${path}/`)) {
+        creating();
+        await gate;
+      }
+      return res;
+    };
+    const [slow, other] = await Promise.all([h.client({ fetch }), h.client()]);
+    const e = new LeaderElection(slow!, path, { id: "slow" });
+    const joining = e.start();
+    await sent;
+    const leaving = e.close();
+    release();
+    await leaving;
+    await expect(joining).rejects.toThrow(/left the election/);
+    expect(await e.participants()).toEqual([]);
+    const o = new LeaderElection(other!, path, { id: "other" });
+    await o.start();
+    await o.awaitLeadership({ timeoutMs: 10_000 });
+    await o.close();
+  });
+
   test("awaitLeadership with a timeout gives up waiting but stays in the election", async () => {
     const [a, b] = await Promise.all([h.client(), h.client()]);
     const path = "/elect/d";
