@@ -44,6 +44,8 @@ export interface Config {
   /** Watch polls and event streams open at once, per caller and in this process (or Worker isolate); more are told to come back later. */
   maxWaitsPerCaller: number;
   maxWaits: number;
+  /** The ZooKeeper-protocol listener: how long a connection may stay open without asking for a session. */
+  clientHandshakeMs: number;
 }
 
 /** Variable names and what they set; the README's configuration table lists the same. */
@@ -70,7 +72,8 @@ export type ConfigVars = Partial<Record<
   | "ZK_MAX_MULTI_OPS"
   | "ZK_MAX_CHILDREN"
   | "ZK_MAX_WAITS_PER_CALLER"
-  | "ZK_MAX_WAITS",
+  | "ZK_MAX_WAITS"
+  | "ZK_CLIENT_HANDSHAKE_MS",
   string | undefined
 >>;
 
@@ -116,6 +119,8 @@ export function configFrom(vars: ConfigVars): Config {
     maxChildren: int(vars, "ZK_MAX_CHILDREN", 50_000),
     maxWaitsPerCaller: int(vars, "ZK_MAX_WAITS_PER_CALLER", 64),
     maxWaits: int(vars, "ZK_MAX_WAITS", 2048),
+    // ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout.
+    clientHandshakeMs: int(vars, "ZK_CLIENT_HANDSHAKE_MS", 10_000),
   };
 }
 

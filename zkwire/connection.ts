@@ -97,6 +97,12 @@ export class Connection implements Watcher {
     sock.on("data", (d: Buffer) => this.onData(d));
     sock.on("error", () => undefined);
     sock.on("close", () => this.onClose());
+    // A connection that never asks for a session (a port scan, a stuck
+    // client) would hold a socket for ever; ZooKeeper closes it after 10 s.
+    this.timer = setTimeout(() => {
+      if (this.connected === undefined && !this.closed) this.destroy();
+    }, deps.config.clientHandshakeMs);
+    this.timer.unref();
   }
 
   private ctx(): Ctx {
@@ -132,6 +138,7 @@ export class Connection implements Watcher {
     this.received++;
     this.deps.stats.received++;
     if (this.connected === undefined) {
+      clearTimeout(this.timer);
       this.connected = this.connect(frame).catch((e) => {
         this.fail(e);
         return false;

@@ -4,6 +4,7 @@
 // session, expiry when the client is gone, and a connection closed when etcd
 // cannot be reached (as a ZooKeeper server without quorum closes it), resumed
 // once etcd is back.
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
@@ -50,6 +51,23 @@ describe("resuming a session", () => {
     await until("the expiry", async () => ((await http.call("GET", "/v1/znodes/p/eph")).status === 404 ? true : undefined));
     const late = await ZkWire.connect(zk.port, { timeoutMs: 1000, sessionId: c.sessionId, passwd: c.passwd });
     expect(late.timeoutMs).toBe(0);
+  });
+});
+
+describe("connections without a session", () => {
+  test("are closed after ZK_CLIENT_HANDSHAKE_MS; a connection that asked for a session stays", async () => {
+    const { zk } = await fd.door({ ZK_CLIENT_HANDSHAKE_MS: "300" });
+    const silent = net.connect(zk.port, "127.0.0.1");
+    const closed = new Promise<void>((resolve) => silent.once("close", () => resolve()));
+    // Half a connect request: a length prefix that promises more than comes.
+    silent.write(Buffer.from([0, 0, 0, 44, 0, 0]));
+    const c = await ZkWire.connect(zk.port, { timeoutMs: 6000 });
+    await closed;
+    expect(silent.destroyed).toBe(true);
+    // Well past the handshake limit, the session's connection still answers.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await c.exists("/")).stat).not.toBeNull();
+    await c.close();
   });
 });
 
