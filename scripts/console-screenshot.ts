@@ -4,7 +4,8 @@
 // else lives in temp dirs and stops with the script.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { basic, launchChromium, startNodeServer } from "../test/support/console.js";
+import { basic, launchChromium } from "../test/support/console.js";
+import { startNodeServer } from "../test/support/node-server.js";
 import { startEtcd } from "../test/support/etcd-server.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -14,7 +15,7 @@ const PHONE_OUT = process.argv[3];
 const AUTH = basic("operator", "operator");
 
 const etcd = await startEtcd();
-const server = await startNodeServer(etcd.endpoint, { ZK_API_CREDENTIALS: "operator:operator" });
+const server = await startNodeServer({ ETCD_ENDPOINTS: etcd.endpoint, ZK_API_CREDENTIALS: "operator:operator" });
 try {
   const call = async (method: string, p: string, json?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}${p}`, { method, headers: { Authorization: AUTH, "Content-Type": "application/json", ...headers }, body: json === undefined ? undefined : JSON.stringify(json) });

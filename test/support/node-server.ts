@@ -1,5 +1,6 @@
 // The Node server as `npm run serve` runs it (tsx functions/node.ts), in its
-// own process on a free loopback port, for tests that need a real HTTP stack.
+// own process on a free loopback port, for tests that need a real HTTP stack
+// (and the console's screenshot script). Resolves once /healthz answers 200.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, spawnTracked, type Tracked } from "./process.js";
@@ -25,16 +26,13 @@ export async function startNodeServer(vars: Record<string, string>): Promise<Nod
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
     if (proc.exited()) throw new Error(`the Node server exited:\n${proc.output()}`);
-    try {
-      await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        await proc.stop();
-        throw new Error(`the Node server did not listen on ${url}:\n${proc.output()}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    const up = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (up) break;
+    if (Date.now() > deadline) {
+      await proc.stop();
+      throw new Error(`the Node server did not answer /healthz with 200 on ${url} within 60 s:\n${proc.output()}`);
     }
+    await new Promise((r) => setTimeout(r, 100));
   }
   return { url, port, proc, stop: () => proc.stop() };
 }

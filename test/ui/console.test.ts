@@ -10,7 +10,8 @@ import path from "node:path";
 import { Miniflare } from "miniflare";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { basic, launchChromium, startNodeServer, type NodeServer } from "../support/console.js";
+import { basic, launchChromium } from "../support/console.js";
+import { startNodeServer, type NodeServer } from "../support/node-server.js";
 import { startEtcd, type EtcdServer } from "../support/etcd-server.js";
 import { freePort } from "../support/process.js";
 import { bundleWorker, COMPATIBILITY_DATE } from "../support/worker.js";
@@ -91,7 +92,7 @@ const statCell = (field: string) => page.locator(`#stat tr[data-field="${field}"
 
 beforeAll(async () => {
   etcd = await startEtcd();
-  server = await startNodeServer(etcd.endpoint, VARS);
+  server = await startNodeServer({ ETCD_ENDPOINTS: etcd.endpoint, ...VARS });
   browser = await launchChromium();
   page = await newPage(server.url);
 }, 120_000);
