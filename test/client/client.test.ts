@@ -243,12 +243,13 @@ describe("sessions", { timeout: 120_000 }, () => {
       return res;
     };
     const zk = client({ fetch });
-    const starting = zk.start();
+    // The expectation is attached at once: start() fails while close() is still at work.
+    const startFails = expect(zk.start()).rejects.toMatchObject({ code: "CLOSED" });
     const id = await answered;
     const closing = zk.close();
     release();
     await closing;
-    await expect(starting).rejects.toMatchObject({ code: "CLOSED" });
+    await startFails;
     expect(zk.state).toBe("closed");
     const ping = await globalThis.fetch(`${svc.url}/v1/sessions/${id}/ping`, { method: "POST" });
     expect(ping.status).toBe(410);

@@ -153,12 +153,12 @@ describe("LeaderElection", { timeout: 120_000 }, () => {
     };
     const [slow, other] = await Promise.all([h.client({ fetch }), h.client()]);
     const e = new LeaderElection(slow!, path, { id: "slow" });
-    const joining = e.start();
+    const joinFails = expect(e.start()).rejects.toThrow(/left the election/);
     await sent;
     const leaving = e.close();
     release();
     await leaving;
-    await expect(joining).rejects.toThrow(/left the election/);
+    await joinFails;
     expect(await e.participants()).toEqual([]);
     const o = new LeaderElection(other!, path, { id: "other" });
     await o.start();
