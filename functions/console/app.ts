@@ -443,12 +443,42 @@ export function consoleApp(): void {
     const focused = (document.activeElement as HTMLElement | null)?.closest?.("[role=treeitem]")?.getAttribute("data-path");
     const root = renderItem("/", 1);
     if (root && !root.querySelector("[tabindex='0']")) root.setAttribute("tabindex", "0");
-    // Live updates re-render often; replacing rows that did not change would
-    // swallow a click that lands between its mousedown and mouseup.
-    if (root && tree.childElementCount === 1 && tree.firstElementChild!.isEqualNode(root)) return;
-    tree.replaceChildren();
-    if (root) tree.append(root);
-    if (hadFocus && focused) itemOf(focused)?.focus();
+    // Live updates re-render often: rows are patched in place, not replaced,
+    // since a row replaced between mousedown and mouseup swallows the click.
+    const current = tree.firstElementChild;
+    if (root && current && tree.childElementCount === 1 && sameKind(current, root)) patch(current, root);
+    else tree.replaceChildren(...(root ? [root] : []));
+    if (hadFocus && focused && !tree.contains(document.activeElement)) itemOf(focused)?.focus();
+  }
+
+  /** Two nodes one can be patched into the other: same tag, and the same row (data-path) if either is one. */
+  function sameKind(a: Node, b: Node): boolean {
+    if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName) return false;
+    return !(a instanceof Element) || a.getAttribute("data-path") === (b as Element).getAttribute("data-path");
+  }
+
+  /** Makes `old` equal to `next`, keeping every element of it that stands for the same thing. */
+  function patch(old: Element, next: Element): void {
+    for (const a of [...old.attributes]) if (!next.hasAttribute(a.name)) old.removeAttribute(a.name);
+    for (const a of [...next.attributes]) if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+    // Rows are found by path wherever they were; other children by position.
+    const rows = new Map<string, Element>();
+    for (const c of old.children) {
+      const path = c.getAttribute("data-path");
+      if (path !== null) rows.set(path, c);
+    }
+    const kids = [...next.childNodes].map((n, i) => {
+      const path = n instanceof Element ? n.getAttribute("data-path") : null;
+      const mate = path !== null ? rows.get(path) : old.childNodes[i];
+      if (!mate || !sameKind(mate, n)) return n;
+      if (mate instanceof Element) patch(mate, n as Element);
+      else if (mate.nodeValue !== n.nodeValue) mate.nodeValue = n.nodeValue;
+      return mate;
+    });
+    kids.forEach((k, i) => {
+      if (old.childNodes[i] !== k) old.insertBefore(k, old.childNodes[i] ?? null);
+    });
+    while (old.childNodes.length > kids.length) old.lastChild!.remove();
   }
 
   /** One listener for the whole tree: rows are re-rendered, the listener stays. */
