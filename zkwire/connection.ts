@@ -30,6 +30,15 @@ import type { ServerStats } from "./stats.js";
 /** jute.maxbuffer's default, plus room for a request's other fields. */
 const MAX_FRAME = 1024 * 1024 + 64 * 1024;
 
+/**
+ * Requests read and not yet answered on one connection, past which the
+ * connection is not read until replies go out (ZooKeeper throttles reading
+ * past its globalOutstandingLimit, 1000 by default).
+ */
+const MAX_OUTSTANDING = 1000;
+
+const EMPTY = Buffer.alloc(0);
+
 /** Codes ZooKeeper has that lib/errors.ts need not know. */
 const NOWATCHER = -121;
 
@@ -86,6 +95,11 @@ export class Connection implements Watcher {
   sent = 0;
   lastZxid = -1n;
   private firstBytes = true;
+  /** Requests started and not yet answered (or dropped). */
+  outstanding = 0;
+  /** Frames read and not yet started, from backlogAt on. */
+  private backlog: Buffer[] = [];
+  private backlogAt = 0;
 
   constructor(
     private readonly sock: Socket,
@@ -97,6 +111,7 @@ export class Connection implements Watcher {
     sock.on("data", (d: Buffer) => this.onData(d));
     sock.on("error", () => undefined);
     sock.on("close", () => this.onClose());
+    sock.on("drain", () => this.flow());
     // A connection that never asks for a session (a port scan, a stuck
     // client) would hold a socket for ever; ZooKeeper closes it after 10 s.
     this.timer = setTimeout(() => {
@@ -131,7 +146,22 @@ export class Connection implements Watcher {
       this.destroy();
       return;
     }
-    for (const frame of frames) this.onFrame(frame);
+    for (const frame of frames) this.backlog.push(frame);
+    this.pump();
+  }
+
+  /** Starts the requests read so far, up to MAX_OUTSTANDING unanswered. */
+  private pump(): void {
+    while (this.backlogAt < this.backlog.length && this.outstanding < MAX_OUTSTANDING && !this.closed) {
+      const frame = this.backlog[this.backlogAt]!;
+      this.backlog[this.backlogAt++] = EMPTY;
+      this.onFrame(frame);
+    }
+    if (this.backlogAt === this.backlog.length) {
+      this.backlog = [];
+      this.backlogAt = 0;
+    }
+    this.flow();
   }
 
   private onFrame(frame: Buffer): void {
@@ -170,6 +200,7 @@ export class Connection implements Watcher {
     // Only the ordering is kept, not the replies (they would pile up for the connection's life).
     this.lastAll = Promise.all([this.lastAll, run]).then(() => undefined);
     if (barrier) this.lastBarrier = run;
+    this.outstanding++;
     this.out = this.out
       .then(async () => {
         const reply = await run;
@@ -177,7 +208,23 @@ export class Connection implements Watcher {
         if (type !== OP.ping) this.deps.stats.latency(Date.now() - started);
         await this.send(reply);
       })
-      .catch((e: unknown) => this.fail(e));
+      .catch((e: unknown) => this.fail(e))
+      .finally(() => {
+        this.outstanding--;
+        this.pump();
+      });
+  }
+
+  /**
+   * Reads only while the client takes its replies: with requests waiting
+   * their turn, or while the socket's outgoing buffer is full, a client that
+   * sends without reading would otherwise grow this process without bound.
+   */
+  private flow(): void {
+    if (this.closed) return;
+    const hold = this.backlogAt < this.backlog.length || this.sock.writableNeedDrain;
+    if (hold && !this.sock.isPaused()) this.sock.pause();
+    else if (!hold && this.sock.isPaused()) this.sock.resume();
   }
 
   /** The reply for an error, or null after ending the connection. */

@@ -48,7 +48,7 @@ export async function answerFourLetterWord(word: string, deps: FourLetterDeps): 
       const lines = [`Zookeeper version: ${VERSION}`];
       if (word === "stat") {
         lines.push("Clients:");
-        for (const c of stats.connections) lines.push(` /${c.remote}[1](queued=0,recved=${c.received},sent=${c.sent})`);
+        for (const c of stats.connections) lines.push(` /${c.remote}[1](queued=${c.outstanding},recved=${c.received},sent=${c.sent})`);
         lines.push("");
       }
       lines.push(
@@ -56,7 +56,7 @@ export async function answerFourLetterWord(word: string, deps: FourLetterDeps): 
         `Received: ${stats.received}`,
         `Sent: ${stats.sent}`,
         `Connections: ${stats.connections.size}`,
-        "Outstanding: 0",
+        `Outstanding: ${stats.outstanding}`,
         `Zxid: ${hex(s.lastZxid)}`,
         "Mode: standalone",
         `Node count: ${s.znodeCount}`,
@@ -74,7 +74,7 @@ export async function answerFourLetterWord(word: string, deps: FourLetterDeps): 
         ["zk_packets_received", stats.received],
         ["zk_packets_sent", stats.sent],
         ["zk_num_alive_connections", stats.connections.size],
-        ["zk_outstanding_requests", 0],
+        ["zk_outstanding_requests", stats.outstanding],
         ["zk_znode_count", s.znodeCount],
         ["zk_watch_count", deps.hub.watchCount],
         ["zk_ephemerals_count", s.ephemeralCount],

@@ -7,6 +7,8 @@ export interface ConnectionInfo {
   readonly timeoutMs: number;
   readonly received: number;
   readonly sent: number;
+  /** Requests started and not yet answered. */
+  readonly outstanding: number;
   readonly lastZxid: bigint;
 }
 
@@ -24,6 +26,13 @@ export class ServerStats {
     this.max = Math.max(this.max, ms);
     this.total += ms;
     this.count++;
+  }
+
+  /** Requests started and not yet answered, on every connection. */
+  get outstanding(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.outstanding;
+    return n;
   }
 
   get avg(): number {

@@ -255,6 +255,31 @@ describe("four-letter words", () => {
     }
   });
 
+  test("a client that sends faster than it is answered has at most 1,000 requests started at once; every one is answered, in order", { timeout: 120_000 }, async () => {
+    const { zk } = await fd.door();
+    const c = await ZkWire.connect(zk.port, { timeoutMs: 20_000 });
+    try {
+      await c.create(OP.create, "/flood", null, OPEN_ACL, 0);
+      const n = 20_000;
+      // Every request written at once, none awaited before the next.
+      const replies = Array.from({ length: n }, (_, i) => c.exists(i % 2 === 0 ? "/flood" : "/none"));
+      const seen: number[] = [];
+      let done = false;
+      const all = Promise.all(replies).finally(() => (done = true));
+      while (!done) {
+        const mntr = await fourLetterWord(zk.port, "mntr");
+        seen.push(Number(/^zk_outstanding_requests\t(\d+)$/m.exec(mntr)![1]));
+      }
+      const answers = await all;
+      expect(answers.map((a) => a.stat !== undefined)).toEqual(Array.from({ length: n }, (_, i) => i % 2 === 0));
+      expect(Math.max(...seen)).toBeGreaterThan(0);
+      expect(Math.max(...seen)).toBeLessThanOrEqual(1000);
+      expect(/^zk_outstanding_requests\t(\d+)$/m.exec(await fourLetterWord(zk.port, "mntr"))![1]).toBe("0");
+    } finally {
+      await c.close();
+    }
+  });
+
   test("data over the limit closes the connection, as ZooKeeper drops a packet over jute.maxbuffer", async () => {
     const { zk } = await fd.door({ ZK_MAX_DATA_BYTES: "10" });
     const c = await ZkWire.connect(zk.port, { timeoutMs: 4000 });
