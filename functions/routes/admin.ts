@@ -11,6 +11,9 @@ import { znodePathOf } from "../request.js";
 import { describeApi, DOCS_HTML } from "../openapi.js";
 import { resource } from "./resource.js";
 
+/** Whether this process last answered /healthz down: the log says so once per outage, not per probe. */
+let wasDown = false;
+
 async function healthz(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "healthz");
   try {
@@ -20,10 +23,13 @@ async function healthz(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
     // The caller's own fault (a session it names that has ended) is answered as anywhere.
     if (e instanceof ZkError) throw e;
     // Open to anyone, so it says up or down and nothing of why: that goes to the log.
-    console.error("healthz: down:", e instanceof Error ? e.message : e);
+    if (!wasDown) console.error("healthz: down:", e instanceof Error ? e.message : e);
+    wasDown = true;
     c.header("Retry-After", "1");
     return c.json({ status: "down", code: "CONNECTIONLOSS", zkCode: zkCodeNumber("CONNECTIONLOSS"), message: "down: the service cannot reach etcd" }, 503);
   }
+  if (wasDown) console.error("healthz: up again");
+  wasDown = false;
   return c.json({ status: "ok" });
 }
 

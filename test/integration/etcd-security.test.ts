@@ -233,8 +233,11 @@ describe("the Node server", () => {
       const logged = proc.output().split("\n").filter((l) => l.startsWith("etcd: "));
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatch(/authentication failed, invalid user ID or password/);
+      // Probes of /healthz during the outage say it once too.
+      expect(proc.output().split("\n").filter((l) => l.startsWith("healthz: "))).toHaveLength(1);
       await addPrefixUser(authEtcd, ROOT, user, password, prefix);
       await until("the Node server to accept the new user", async () => (await fetch(`${base}/healthz`)).status === 200);
+      expect(proc.output().split("\n").filter((l) => l.startsWith("healthz: "))).toEqual([expect.stringMatching(/^healthz: down: /), "healthz: up again"]);
       expect((await fetch(`${base}/v1/znodes/a`, { method: "POST" })).status).toBe(201);
       expect(proc.exited()).toBe(false);
       expect(proc.output()).toContain("etcd: calls succeed again");
