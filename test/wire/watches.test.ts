@@ -134,6 +134,31 @@ describe("setWatches after a reconnect", () => {
   });
 });
 
+describe("setWatches2 after a reconnect", () => {
+  test("sets persistent and recursive watches again: each fires on every change from then on", async () => {
+    const { zk, http } = await fd.door();
+    const first = await ZkWire.connect(zk.port, { timeoutMs: 10_000 });
+    await first.create(OP.create, "/pw", Buffer.from("1"), OPEN_ACL, 0);
+    await first.create(OP.create, "/rw", Buffer.from("1"), OPEN_ACL, 0);
+    const { zxid } = await first.exists("/");
+    first.drop();
+    const again = await ZkWire.connect(zk.port, { timeoutMs: 10_000, sessionId: first.sessionId, passwd: first.passwd });
+    try {
+      // relativeZxid, data, exist, child, persistent, persistent recursive.
+      const w = new Writer().long(zxid).strings([]).strings([]).strings([]).strings(["/pw"]).strings(["/rw"]);
+      expect((await rawCall(again, OP.setWatches2, w.done())).err).toBe(0);
+      await http.call("PUT", "/v1/znodes/pw", { json: { data: "" } });
+      await http.call("PUT", "/v1/znodes/pw", { json: { data: "" } });
+      await http.call("POST", "/v1/znodes/pw/kid", { json: {} });
+      await http.call("POST", "/v1/znodes/rw/a", { json: {} });
+      await http.call("PUT", "/v1/znodes/rw/a", { json: { data: "" } });
+      expect(await settled(again, 5)).toEqual(["NodeDataChanged /pw", "NodeDataChanged /pw", "NodeChildrenChanged /pw", "NodeCreated /rw/a", "NodeDataChanged /rw/a"]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 function rawCall(c: ZkWire, type: number, payload: Buffer): Promise<{ err: number }> {
   return (c as unknown as { call(type: number, payload: Buffer): Promise<{ err: number }> }).call(type, payload);
 }
