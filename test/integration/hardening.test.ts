@@ -3,6 +3,7 @@
 // `npm run serve` runs it, over real sockets, on an etcd with its default
 // limits (--max-txn-ops 128, --max-request-bytes 1.5 MiB).
 import net from "node:net";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEtcd, type EtcdServer } from "../support/etcd-server.js";
 import { startNodeServer, type NodeServer } from "../support/node-server.js";
@@ -101,6 +102,62 @@ describe("a multi of 10,000 creates (issue 14, case 1)", () => {
       await client.close();
     }
   }, 120_000);
+});
+
+describe("random multis against etcd's default limits (the property that would have found case 1)", () => {
+  // Multis of up to 155 ops, some of any kind (parents missing or not), with
+  // the service told etcd's real --max-txn-ops (128, the default) or not told
+  // it at all, so that etcd itself refuses some.
+  test.each(["grpc", "gateway"] as const)("never a 5xx; every 4xx well formed; a refused multi spends no zxid and writes nothing (%s)", async (transport) => {
+    const client = etcdClient(transport, [etcd.endpoint]);
+    const told = service(client, { ZK_MAX_MULTI_OPS: "10000", ZK_PREFIX: `prop-${transport}/` });
+    const untold = service(client, { ZK_MAX_MULTI_OPS: "10000", ETCD_MAX_TXN_OPS: "100000", ZK_PREFIX: `prop-${transport}/` });
+    expect((await told.call("POST", "/v1/znodes/q")).status).toBe(201);
+    const pathArb = fc.oneof(
+      fc.integer({ min: 0, max: 400 }).map((i) => `/q/n${i}`),
+      fc.constantFrom("/q", "/missing/x", "/q/missing/x", "/"),
+    );
+    const op = fc.oneof(
+      fc.record({ op: fc.constant("create"), path: pathArb, mode: fc.constantFrom("persistent", "persistent_sequential", "container") }),
+      fc.record({ op: fc.constantFrom("delete", "check"), path: pathArb, version: fc.integer({ min: -1, max: 1 }) }),
+      fc.record({ op: fc.constant("setData"), path: pathArb, data: fc.constantFrom("", "AAAA") }),
+    );
+    // Mostly creates that succeed (a fresh parent per run), so that multis
+    // large enough for etcd to refuse are common, with a few ops of any kind.
+    let run = 0;
+    const multi = fc
+      .tuple(fc.integer({ min: 0, max: 150 }), fc.array(op, { maxLength: 4 }), fc.nat())
+      .map(([k, noise, at]) => {
+        const dir = `/q/r${run++}`;
+        const ops: unknown[] = [{ op: "create", path: dir }, ...Array.from({ length: k }, (_, i) => ({ op: "create", path: `${dir}/c${i}` }))];
+        for (const n of noise) ops.splice(1 + (at % ops.length), 0, n);
+        return ops;
+      });
+    const seen = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(multi, fc.boolean(), async (ops, knows) => {
+        const svc = knows ? told : untold;
+        const before = await svc.call("GET", "/v1/znodes/q?view=stat");
+        const r = await svc.call("POST", "/v1/multi", { json: { ops } });
+        seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
+        const label = `${ops.length} ops, ${knows ? "told" : "not told"} etcd's limit → ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`;
+        expect(r.status, label).toBeLessThan(500);
+        if (r.status >= 400) {
+          expect(typeof r.body.code, label).toBe("string");
+          expect(r.body.message.length, label).toBeGreaterThan(0);
+        }
+        if (r.status === 413) {
+          // Every write, failed ones included, spends a zxid: none was spent, so nothing was written.
+          expect(r.zxid, label).toBe(before.zxid);
+          expect((await svc.call("GET", "/v1/znodes/q?view=stat")).body.stat, label).toEqual(before.body.stat);
+        }
+      }),
+      { numRuns: Number(process.env.FC_RUNS_LARGE ?? 40), seed: Number(process.env.FC_SEED ?? 20261207 + (transport === "grpc" ? 1 : 0)) },
+    );
+    // Both kinds of answer were met: committed or refused per op, and refused as too large.
+    expect(seen.has(413) && [...seen.keys()].some((s) => s === 200 || s === 409 || s === 404), JSON.stringify([...seen])).toBe(true);
+    await client.close();
+  }, 240_000);
 });
 
 describe("bodies over ZK_MAX_BODY_BYTES (3 MiB by default) on a real socket", () => {
