@@ -178,6 +178,32 @@ describe("znodes", { timeout: 180_000 }, () => {
     expect(await zk.exists("/app")).toBeNull();
   });
 
+  test("get -s, rm -v, tree without a path, and --url in place of ZK_URL", async () => {
+    await zk.create("/opts", { data: "v0" });
+    await zk.setData("/opts", "v1");
+    const got = await zkRun(["get", "-s", "/opts"]);
+    expect(got.code).toBe(0);
+    const lines = got.stdout.split("\n");
+    expect(lines[0]).toBe("v1");
+    expect(lines).toContain("dataVersion = 1");
+    expect(lines).toContain("dataLength = 2");
+    // -v is the version the node must be at: a stale one is refused, the current one deletes.
+    const stale = await zkRun(["rm", "-v", "0", "/opts"]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/^zk rm: BADVERSION \(-103\)/);
+    expect(await zkRun(["rm", "-v", "1", "/opts"])).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(await zk.exists("/opts")).toBeNull();
+    // Without a path, tree starts at the root, which always holds /zookeeper.
+    const tree = await zkRun(["tree"]);
+    expect(tree.code).toBe(0);
+    expect(tree.stdout.split("\n")[0]).toBe("/");
+    expect(tree.stdout).toMatch(/^[├└]── zookeeper$/m);
+    // --url wins over ZK_URL: ZK_URL points where nothing listens.
+    const viaFlag = await zkRun(["ls", "--url", svc.url, "/"], { ZK_URL: "http://127.0.0.1:9" });
+    expect(viaFlag.code).toBe(0);
+    expect(viaFlag.stdout.split("\n")).toContain("zookeeper");
+  });
+
   test("ZooKeeper errors: a message naming the code, exit 1; --json gives the error as JSON", async () => {
     await zk.create("/versioned");
     const [missing, exists, badVersion, json] = await Promise.all([
