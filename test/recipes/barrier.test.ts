@@ -80,6 +80,29 @@ describe("DoubleBarrier", { timeout: 120_000 }, () => {
     expect((await clients[0]!.getChildren(path)).children).toEqual([]);
   });
 
+  test("a member whose session ends no longer counts: entering waits for one more, leaving does not wait for it", async () => {
+    const [a, b, c, d] = await Promise.all([0, 1, 2, 3].map(() => h.client()));
+    const path = "/dbar/c";
+    const members = (zks: ZkClient[]) => zks.map((zk, i) => new DoubleBarrier(zk, path, 3, `m${i}`));
+    const [ma, mb, mc, md] = members([a!, b!, c!, d!]);
+    const aEnters = ma!.enter().catch((e: unknown) => e);
+    await until("a waits inside", async () => (await b!.getChildren(path).catch(() => ({ children: [] as string[] }))).children.includes(ma!.name));
+    // a's session ends while it waits: its member node goes with it.
+    expect(await h.closeSession(a!.sessionId!)).toBe(204);
+    expect(await aEnters).toBeInstanceOf(Error);
+    const bcEnter = Promise.all([mb!.enter(), mc!.enter()]);
+    await until("b and c wait inside", async () => (await b!.getChildren(path)).children.length === 2);
+    await md!.enter();
+    await bcEnter;
+    // The barrier opened (its "ready" node) only after d's member node: a's did not count.
+    const dJoined = (await b!.exists(`${path}/${md!.name}`))!.czxid;
+    expect((await b!.exists(`${path}/ready`))!.czxid).toBeGreaterThan(dJoined);
+    // d's session ends inside: b and c leave without waiting for it.
+    expect(await h.closeSession(d!.sessionId!)).toBe(204);
+    await Promise.all([mb!.leave(), mc!.leave()]);
+    expect((await b!.getChildren(path)).children).toEqual([]);
+  });
+
   test("an enter that times out leaves the barrier, so it does not count towards a later round", async () => {
     const [a, b] = await Promise.all([h.client(), h.client()]);
     const path = "/dbar/b";
