@@ -45,6 +45,7 @@ import { createGrpcEtcd } from "../lib/etcd/grpc.js";
 import type { Etcd } from "../lib/etcd/types.js";
 import { startEtcd, type EtcdServer } from "../test/support/etcd-server.js";
 import { startZkServer } from "../zkwire/server.js";
+import { freePort } from "../test/support/process.js";
 import { bundleWorker, COMPATIBILITY_DATE } from "../test/support/worker.js";
 import { fourLetterWord, startZooKeeper, type ZooKeeperServerHandle } from "../test/support/zookeeper-server.js";
 
@@ -62,7 +63,8 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--in-process
   --json           print the results as JSON (progress still goes to stderr)
   --max-ops N      at most N operations per op and target (default 100000)
   --ops A,B,...    only these ops (default all: ${OPS.join(",")})
-  --worker         also the Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway`;
+  --worker         also the Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway
+  --wrangler       also the Worker as npm start runs it (wrangler dev: its local proxy and workerd) beside raw etcd's JSON gateway`;
 
 function parseOptions() {
   let values;
@@ -74,6 +76,7 @@ function parseOptions() {
         transport: { type: "string", default: "grpc" },
         json: { type: "boolean", default: false },
         worker: { type: "boolean", default: false },
+        wrangler: { type: "boolean", default: false },
         "in-process": { type: "boolean", default: false },
         profile: { type: "string" },
         "max-ops": { type: "string", default: "100000" },
@@ -116,6 +119,7 @@ function parseOptions() {
     json: values.json,
     ops: opsOf(values.ops),
     worker: values.worker,
+    wrangler: values.wrangler,
     inProcess: values["in-process"],
     profile: values.profile,
   };
@@ -139,7 +143,7 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 /** Any one request, whatever the target: past this it counts as an error. */
 const REQUEST_TIMEOUT_MS = 10_000;
 /** The whole run, setup included; past this it stops everything and exits 1. */
-const RUN_LIMIT_MS = opts.ops.length * (opts.worker ? 6 : 4) * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
+const RUN_LIMIT_MS = opts.ops.length * (4 + (opts.worker ? 2 : 0) + (opts.wrangler ? 2 : 0)) * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
 const WARMUP_OPS_PER_CLIENT = 20;
 /** Children of the getChildren parent. */
 const CHILDREN = 10;
@@ -252,18 +256,39 @@ interface Measured {
   serverCpuUs?: number;
   /** etcd txns the service sent per successful op (shared reads count once). */
   txnPerOp?: number;
-  /** The Worker's: CPU µs of workerd per op. */
+  /** The Worker's: CPU µs per op of workerd (Miniflare), or of wrangler dev's processes. */
   workerdCpuUs?: number;
 }
 
-/** The workerd processes Miniflare runs (children of this process's tree), by /proc. */
+/** A process and every process below it, by /proc. */
+function treePids(root: number | undefined): number[] {
+  if (root === undefined) return [];
+  const parents = new Map<number, number>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // /proc/<pid>/stat: the parent's pid is the second field after the command's ")".
+      parents.set(Number(d), Number(readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, parent] of parents) if (parent === tree[i]) tree.push(pid);
+  return tree;
+}
+
+/** wrangler dev's processes (its Node process, its proxy and workerd), when --wrangler runs it. */
+let wranglerTree: number[] = [];
+
+/** The workerd processes Miniflare runs, by /proc (not wrangler's). */
 function workerdPids(): number[] {
   try {
     return readdirSync("/proc")
       .filter((d) => /^\d+$/.test(d))
       .filter((d) => {
         try {
-          return readFileSync(`/proc/${d}/comm`, "utf8").trim() === "workerd";
+          return readFileSync(`/proc/${d}/comm`, "utf8").trim() === "workerd" && !wranglerTree.includes(Number(d));
         } catch {
           return false;
         }
@@ -275,12 +300,16 @@ function workerdPids(): number[] {
 }
 
 function workerdCpuMs(): number {
-  return workerdPids().reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+  return treeCpuMs(workerdPids());
 }
 
-/** Resident memory of the workerd processes, MiB. */
-function workerdRssMiB(): number {
-  return workerdPids().reduce((sum, pid) => {
+function treeCpuMs(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+}
+
+/** Resident memory of the workerd processes (or of `pids`), MiB. */
+function workerdRssMiB(pids = workerdPids()): number {
+  return pids.reduce((sum, pid) => {
     try {
       return sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
     } catch {
@@ -376,7 +405,7 @@ const STATS_NAME: Record<OpName, string> = {
 };
 
 interface Target {
-  name: "service" | "etcd" | "zookeeper" | "worker" | "gateway" | "frontdoor";
+  name: "service" | "etcd" | "zookeeper" | "worker" | "wrangler" | "gateway" | "frontdoor";
   /** Untimed: the parents, one data node per client, the children. */
   setup(): Promise<void>;
   /** Nodes create made that delete may remove. */
@@ -394,7 +423,7 @@ interface Target {
  * children of one parent `<s>`; setDataOneNode sets one node `<hot>` with
  * version -1 from every client (the cases that contend).
  */
-function serviceTarget(clients: number, name: "service" | "worker" = "service", base = baseUrl): Target {
+function serviceTarget(clients: number, name: "service" | "worker" | "wrangler" = "service", base = baseUrl): Target {
   const call = (method: string, path: string, expect: number, body?: unknown) => httpCall(method, path, expect, body, base);
   const z = (p: string) => `/v1/znodes/bench${p}`;
   /** Names made by create and not yet deleted. */
@@ -729,6 +758,50 @@ function startServerProcess(vars: Record<string, string>): Promise<ServerProcess
   });
 }
 
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * The Worker as `npm start` runs it: `wrangler dev` (its local proxy in front
+ * of workerd) on a free port, on its own key prefix, reaching etcd through the
+ * gateway. Its processes are stopped as a group.
+ */
+async function startWrangler(endpoint: string): Promise<{ url: string }> {
+  const port = await freePort();
+  const bin = path.join(REPO, "node_modules", "wrangler", "bin", "wrangler.js");
+  const vars = [`ETCD_ENDPOINTS:${endpoint}`, "ZK_ALLOW_ANONYMOUS:true", "ZK_PREFIX:benchwr/"];
+  const args = [bin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false", ...vars.flatMap((v) => ["--var", v])];
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", XDG_CONFIG_HOME: path.join(REPO, ".config") };
+  const child = spawn(process.execPath, args, { cwd: REPO, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  cleanups.push({
+    name: "wrangler dev",
+    run: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+        } catch {
+          resolve();
+        }
+      }),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${out.slice(-2000)}`);
+    const up = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer ${url}/healthz within 90 s:\n${out.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  wranglerTree = treePids(child.pid);
+  log(`wrangler dev at ${url}: processes ${wranglerTree.join(", ")}`);
+  return { url };
+}
+
 /** The service and the front door in this process, as they were measured before they had their own. */
 async function startInProcess(serviceVars: Record<string, string>, doorVars: Record<string, string>): Promise<{ baseUrl: string; doorPort: number }> {
   const config = configFrom({ ...process.env, ...serviceVars });
@@ -847,8 +920,13 @@ async function main(): Promise<void> {
     });
     cleanups.push({ name: "workerd", run: () => mf.dispose() });
     const url = await mf.ready;
-    targets.push(serviceTarget(opts.clients, "worker", url.origin), gatewayTarget(etcdServer.endpoint, opts.clients));
+    targets.push(serviceTarget(opts.clients, "worker", url.origin));
   }
+  if (opts.wrangler) {
+    const wrangler = await startWrangler(etcdServer.endpoint);
+    targets.push(serviceTarget(opts.clients, "wrangler", wrangler.url));
+  }
+  if (opts.worker || opts.wrangler) targets.push(gatewayTarget(etcdServer.endpoint, opts.clients));
   for (const t of targets) {
     await t.setup();
     // Untimed: connections open, code warm.
@@ -856,7 +934,7 @@ async function main(): Promise<void> {
   }
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${opts.seconds} s per op and target, ${opts.clients} clients, service ${where()}`);
   // Resident memory once warm, to compare with the end of the run.
-  const rssAtStart = { process: process.memoryUsage().rss / 2 ** 20, server: rssMiBOf(serverPids?.service), workerd: workerdRssMiB() };
+  const rssAtStart = { process: process.memoryUsage().rss / 2 ** 20, server: rssMiBOf(serverPids?.service), workerd: workerdRssMiB(), wrangler: workerdRssMiB(wranglerTree) };
 
   const results: Partial<Record<OpName, Record<Target["name"], Measured>>> = {};
   for (const op of opts.ops) {
@@ -870,7 +948,7 @@ async function main(): Promise<void> {
       }
       const txnsBefore = t.name === "service" ? await serviceTxns() : NaN;
       const etcdCpuBefore = cpuMsOf(etcdServer.pid());
-      const workerdCpuBefore = workerdCpuMs();
+      const workerdCpuBefore = t.name === "wrangler" ? treeCpuMs(wranglerTree) : workerdCpuMs();
       const serverPid = t.name === "service" || t.name === "frontdoor" ? serverPids?.[t.name] : undefined;
       const serverCpuBefore = cpuMsOf(serverPid);
       const processCpuBefore = process.cpuUsage();
@@ -881,6 +959,7 @@ async function main(): Promise<void> {
       m.processCpuUs = (processCpu.user + processCpu.system) / m.ops;
       if (serverPid !== undefined) m.serverCpuUs = ((cpuMsOf(serverPid) - serverCpuBefore) * 1000) / m.ops;
       if (t.name === "worker") m.workerdCpuUs = ((workerdCpuMs() - workerdCpuBefore) * 1000) / m.ops;
+      if (t.name === "wrangler") m.workerdCpuUs = ((treeCpuMs(wranglerTree) - workerdCpuBefore) * 1000) / m.ops;
       // The stats request itself is one more txn: not the load's.
       if (t.name === "service") m.txnPerOp = ((await serviceTxns()) - txnsBefore - 1) / m.ops;
       byTarget[t.name] = m;
@@ -927,7 +1006,13 @@ async function main(): Promise<void> {
       `\ncost per op: etcd txns the service sent, and CPU µs of the etcd server, of the service's server process, and of this process (${opts.inProcess ? "service + load generator" : "the load generator"})\n${costTable(rows)}`,
     );
     if (opts.worker) {
-      console.log(`\nthe Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway\n${workerTable(opts.ops.map((op) => ({ op, worker: results[op]!.worker, gateway: results[op]!.gateway })))}`);
+      console.log(`\nthe Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway\n${workerTable("worker", "workerd", opts.ops.map((op) => ({ op, worker: results[op]!.worker, gateway: results[op]!.gateway })))}`);
+    }
+    if (opts.wrangler) {
+      console.log(
+        `\nthe Worker as npm start runs it (wrangler dev: its proxy and workerd) beside raw etcd's JSON gateway\n` +
+          workerTable("wrangler", "wrangler+workerd", opts.ops.map((op) => ({ op, worker: results[op]!.wrangler, gateway: results[op]!.gateway }))),
+      );
     }
     console.log(
       `\nservice: HTTP/1.1 keep-alive, one connection per client, the service ${where()}; etcd: one etcd3 gRPC client; ` +
@@ -940,7 +1025,8 @@ async function main(): Promise<void> {
         (opts.inProcess
           ? `this process (service + load) ${rss(rssAtStart.process, process.memoryUsage().rss / 2 ** 20)}`
           : `the server process ${rss(rssAtStart.server, rssMiBOf(serverPids?.service))}, this process (load) ${rss(rssAtStart.process, process.memoryUsage().rss / 2 ** 20)}`) +
-        (opts.worker ? `; workerd ${rss(rssAtStart.workerd, workerdRssMiB())}` : ""),
+        (opts.worker ? `; workerd ${rss(rssAtStart.workerd, workerdRssMiB())}` : "") +
+        (opts.wrangler ? `; wrangler dev's processes ${rss(rssAtStart.wrangler, workerdRssMiB(treePids(wranglerTree[0])))}` : ""),
     );
     console.log(`${opts.clients} clients, ${opts.seconds} s per op and target (at most ${opts.maxOps} ops), ${setup.totalSeconds.toFixed(0)} s in all`);
     console.log(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.platform}; node ${machine.node}; etcd ${machine.etcd}; ZooKeeper ${machine.zookeeper}`);
@@ -1002,8 +1088,8 @@ function frontDoorTable(rows: Row[]): string {
   return [line(header), ...body.map(line)].join("\n");
 }
 
-function workerTable(rows: { op: OpName; worker: Measured; gateway: Measured }[]): string {
-  const header = ["op", "worker ops/s", "p50 ms", "p99 ms", "gateway ops/s", "p50 ms", "p99 ms", "worker/gateway", "workerd µs/op"];
+function workerTable(name: string, cpuOf: string, rows: { op: OpName; worker: Measured; gateway: Measured }[]): string {
+  const header = ["op", `${name} ops/s`, "p50 ms", "p99 ms", "gateway ops/s", "p50 ms", "p99 ms", `${name}/gateway`, `${cpuOf} µs/op`];
   const body = rows.map((r) => [
     r.op,
     fmtRate(r.worker.opsPerSec),
