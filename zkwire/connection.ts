@@ -31,9 +31,9 @@ import type { ServerStats } from "./stats.js";
 const MAX_FRAME = 1024 * 1024 + 64 * 1024;
 
 /**
- * Requests read and not yet answered on one connection, past which the
- * connection is not read until replies go out (ZooKeeper throttles reading
- * past its globalOutstandingLimit, 1000 by default).
+ * Requests started and not yet answered on one connection. Past it, requests
+ * read wait their turn and the socket is not read until replies go out
+ * (ZooKeeper throttles reading past its globalOutstandingLimit, 1000 by default).
  */
 const MAX_OUTSTANDING = 1000;
 
