@@ -847,6 +847,10 @@ interface Row {
   etcd: Measured;
   zookeeper: Measured;
   frontdoor: Measured;
+  /** With --worker, --wrangler: the Worker's targets and raw etcd's JSON gateway. */
+  worker?: Measured;
+  wrangler?: Measured;
+  gateway?: Measured;
   serviceToEtcd: number;
   serviceToZookeeper: number;
   roundTripsPerOp: number | null;
@@ -983,6 +987,9 @@ async function main(): Promise<void> {
       etcd: r.etcd,
       zookeeper: r.zookeeper,
       frontdoor: r.frontdoor,
+      worker: r.worker,
+      wrangler: r.wrangler,
+      gateway: r.gateway,
       serviceToEtcd: r.service.opsPerSec / r.etcd.opsPerSec,
       serviceToZookeeper: r.service.opsPerSec / r.zookeeper.opsPerSec,
       roundTripsPerOp: stats.operations?.[STATS_NAME[op]]?.perOp ?? null,
