@@ -310,15 +310,9 @@ function treeCpuMs(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 }
 
-/** Resident memory of the workerd processes (or of `pids`), MiB. */
-function workerdRssMiB(pids = workerdPids()): number {
-  return pids.reduce((sum, pid) => {
-    try {
-      return sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-    } catch {
-      return sum;
-    }
-  }, 0);
+/** Resident memory of several processes together, MiB (one gone meanwhile counts 0). */
+function rssMiBOfAll(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (rssMiBOf(pid) || 0), 0);
 }
 
 /** CPU time (user + system) a process has used, in ms; NaN when it cannot be read. */
@@ -941,7 +935,7 @@ async function main(): Promise<void> {
   }
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${opts.seconds} s per op and target, ${opts.clients} clients, service ${where()}`);
   // Resident memory once warm, to compare with the end of the run.
-  const rssAtStart = { process: process.memoryUsage().rss / 2 ** 20, server: rssMiBOf(serverPids?.service), workerd: workerdRssMiB(), wrangler: workerdRssMiB(wranglerTree) };
+  const rssAtStart = { process: process.memoryUsage().rss / 2 ** 20, server: rssMiBOf(serverPids?.service), workerd: rssMiBOfAll(workerdPids()), wrangler: rssMiBOfAll(wranglerTree) };
 
   const results: Partial<Record<OpName, Record<Target["name"], Measured>>> = {};
   for (const op of opts.ops) {
@@ -1035,8 +1029,8 @@ async function main(): Promise<void> {
         (opts.inProcess
           ? `this process (service + load) ${rss(rssAtStart.process, process.memoryUsage().rss / 2 ** 20)}`
           : `the server process ${rss(rssAtStart.server, rssMiBOf(serverPids?.service))}, this process (load) ${rss(rssAtStart.process, process.memoryUsage().rss / 2 ** 20)}`) +
-        (opts.worker ? `; workerd ${rss(rssAtStart.workerd, workerdRssMiB())}` : "") +
-        (opts.wrangler ? `; wrangler dev's processes ${rss(rssAtStart.wrangler, workerdRssMiB(treePids(wranglerTree[0])))}` : ""),
+        (opts.worker ? `; workerd ${rss(rssAtStart.workerd, rssMiBOfAll(workerdPids()))}` : "") +
+        (opts.wrangler ? `; wrangler dev's processes ${rss(rssAtStart.wrangler, rssMiBOfAll(wranglerTree))}` : ""),
     );
     console.log(`${opts.clients} clients, ${opts.seconds} s per op and target (at most ${opts.maxOps} ops), ${setup.totalSeconds.toFixed(0)} s in all`);
     console.log(`machine: nproc ${machine.nproc}, ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.platform}; node ${machine.node}; etcd ${machine.etcd}; ZooKeeper ${machine.zookeeper}`);
