@@ -39,7 +39,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
-import { Etcd3, type IOptions } from "etcd3";
+import type { Etcd3 } from "etcd3";
 import { Miniflare } from "miniflare";
 import { createApp } from "../functions/app.js";
 import { configFrom } from "../lib/config.js";
@@ -51,11 +51,9 @@ import { startZkServer } from "../zkwire/server.js";
 import { freePort } from "../test/support/process.js";
 import { bundleWorker, COMPATIBILITY_DATE } from "../test/support/worker.js";
 import { fourLetterWord, startZooKeeper, type ZooKeeperServerHandle } from "../test/support/zookeeper-server.js";
+import { CHILDREN, DATA, OPS, rawEtcdClient, rawEtcdOps, REQUEST_TIMEOUT_MS, type Op, type OpName } from "./raw-etcd.js";
 
 // ---- options ----
-
-const OPS = ["create", "getData", "exists", "getChildren", "setData", "delete", "multi", "multiOneParent", "sequentialOneParent", "setDataOneNode"] as const;
-type OpName = (typeof OPS)[number];
 
 const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--in-process [--transport grpc|gateway]] [--json] [--max-ops N]
   --seconds N      measured seconds per op and target (default 3)
@@ -67,7 +65,9 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--in-process
   --max-ops N      at most N operations per op and target (default 100000)
   --ops A,B,...    only these ops (default all: ${OPS.join(",")})
   --worker         also the Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway
-  --wrangler       also the Worker as npm start runs it (wrangler dev: its local proxy and workerd) beside raw etcd's JSON gateway`;
+  --wrangler       also the Worker as npm start runs it (wrangler dev: its local proxy and workerd) beside raw etcd's JSON gateway
+  --floor          also raw etcd's calls behind a bare node:http server in its own process (scripts/bench-floor.ts):
+                   what an HTTP layer costs before doing any work, the most any HTTP service over etcd could reach here`;
 
 function parseOptions() {
   let values;
@@ -80,6 +80,7 @@ function parseOptions() {
         json: { type: "boolean", default: false },
         worker: { type: "boolean", default: false },
         wrangler: { type: "boolean", default: false },
+        floor: { type: "boolean", default: false },
         "in-process": { type: "boolean", default: false },
         profile: { type: "string" },
         "max-ops": { type: "string", default: "100000" },
@@ -123,6 +124,7 @@ function parseOptions() {
     ops: opsOf(values.ops),
     worker: values.worker,
     wrangler: values.wrangler,
+    floor: values.floor,
     inProcess: values["in-process"],
     profile: values.profile,
   };
@@ -143,14 +145,9 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 
 // ---- bounds ----
 
-/** Any one request, whatever the target: past this it counts as an error. */
-const REQUEST_TIMEOUT_MS = 10_000;
 /** The whole run, setup included; past this it stops everything and exits 1. */
-const RUN_LIMIT_MS = opts.ops.length * (4 + (opts.worker ? 2 : 0) + (opts.wrangler ? 2 : 0)) * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
+const RUN_LIMIT_MS = opts.ops.length * (4 + (opts.worker ? 2 : 0) + (opts.wrangler ? 2 : 0) + (opts.floor ? 1 : 0)) * (opts.seconds * 1000 + 2 * REQUEST_TIMEOUT_MS) + 180_000;
 const WARMUP_OPS_PER_CLIENT = 20;
-/** Children of the getChildren parent. */
-const CHILDREN = 10;
-const DATA = Buffer.alloc(100, "x");
 const DATA_B64 = DATA.toString("base64");
 
 // ---- node-zookeeper-client (untyped CommonJS: the little used here, typed here) ----
@@ -182,12 +179,6 @@ interface ZkModule {
 const zookeeper = createRequire(import.meta.url)("node-zookeeper-client") as ZkModule;
 
 // ---- helpers ----
-
-type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
-/** Runs the call once: no retries, no circuit breaker. */
-const passThrough = {
-  execute: (fn: (context: { signal: AbortSignal }) => unknown) => Promise.resolve().then(() => fn({ signal: new AbortController().signal })),
-} as unknown as Policy;
 
 
 /** Rejects when `p` takes longer than `ms` (the work itself may go on). */
@@ -334,8 +325,6 @@ async function serviceTxns(): Promise<number> {
 }
 
 /** What one operation does; "exhausted" when there is nothing left to do (delete's pool is empty). */
-type Op = (client: number) => Promise<void | "exhausted">;
-
 let aborted = false;
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -402,7 +391,7 @@ const STATS_NAME: Record<OpName, string> = {
 };
 
 interface Target {
-  name: "service" | "etcd" | "zookeeper" | "worker" | "wrangler" | "gateway" | "frontdoor";
+  name: "service" | "etcd" | "zookeeper" | "worker" | "wrangler" | "gateway" | "frontdoor" | "floor";
   /** Untimed: the parents, one data node per client, the children. */
   setup(): Promise<void>;
   /** Nodes create made that delete may remove. */
@@ -468,60 +457,23 @@ function serviceTarget(clients: number, name: "service" | "worker" | "wrangler" 
 }
 
 function etcdTarget(client: Etcd3, clients: number): Target {
-  const k = (p: string) => `bench-raw${p}`;
-  /** Names made by create and not yet deleted. */
+  const raw = rawEtcdOps(client, clients, "bench-raw");
+  return { name: "etcd", created: raw.created, setup: raw.setup, ops: raw.ops };
+}
+
+/**
+ * Raw etcd's calls behind a bare HTTP server in its own process
+ * (bench-floor.ts): the service's HTTP path with no work of its own. The
+ * requests carry the service's bodies, so parsing costs alike.
+ */
+function floorTarget(base: string): Target {
+  const call = async (op: OpName, c: number, body?: unknown) => httpCall("POST", `/op/${op}/${c}`, 200, body, base);
+  const data = { data: DATA_B64 };
   const created: number[] = [];
-  let names = 0;
-  const options = () => ({ deadline: Date.now() + REQUEST_TIMEOUT_MS });
-  return {
-    name: "etcd",
-    created,
-    async setup() {
-      for (let c = 0; c < clients; c++) await client.put(k(`/d/k-${c}`)).value(DATA).options(options());
-      for (let i = 0; i < CHILDREN; i++) await client.put(k(`/kids/child-${i}`)).value("").options(options());
-      await client.put(k("/kids")).value("").options(options());
-    },
-    ops: {
-      create: async () => {
-        const n = names++;
-        await client.put(k(`/c/n-${n}`)).value(DATA).options(options());
-        created.push(n);
-      },
-      getData: async (c) => {
-        if ((await client.get(k(`/d/k-${c}`)).options(options()).buffer()) === null) throw new Error("etcd get: no value");
-      },
-      exists: async (c) => {
-        if (!(await client.get(k(`/d/k-${c}`)).options(options()).exists())) throw new Error("etcd exists: no key");
-      },
-      getChildren: async () => {
-        const keys = await client.getAll().prefix(k("/kids/")).options(options()).keys();
-        if (keys.length !== CHILDREN) throw new Error(`etcd getChildren: ${keys.length} keys`);
-      },
-      setData: async (c) => void (await client.put(k(`/d/k-${c}`)).value(DATA).options(options())),
-      delete: async () => {
-        const n = created.pop();
-        if (n === undefined) return "exhausted";
-        await client.delete().key(k(`/c/n-${n}`)).options(options());
-      },
-      multi: async (c) => {
-        const res = await client
-          .if(k("/kids"), "Version", "==", 1)
-          .then(client.put(k(`/m/n-${names++}`)).value(DATA), client.put(k(`/d/k-${c}`)).value(DATA))
-          .options(options())
-          .commit();
-        if (!res.succeeded) throw new Error("etcd txn: compare failed");
-      },
-      multiOneParent: async () =>
-        void (await client
-          .if(k("/kids"), "Version", ">", 0)
-          .then(...[0, 1, 2].map(() => client.put(k(`/p/n-${names++}`)).value(DATA)))
-          .options(options())
-          .commit()),
-      // etcd has no sequential keys; the closest is a put whose name a counter gives.
-      sequentialOneParent: async () => void (await client.put(k(`/s/n-${names++}`)).value(DATA).options(options())),
-      setDataOneNode: async () => void (await client.put(k("/hot")).value(DATA).options(options())),
-    },
-  };
+  const ops = Object.fromEntries(OPS.map((op) => [op, async (c: number) => void (await call(op, c, op.startsWith("get") || op === "exists" || op === "delete" ? undefined : data))])) as Record<OpName, Op>;
+  // The floor server keeps its own list of what create made; delete says when it ran out.
+  ops.delete = async (c) => ((await httpCall("POST", `/op/delete/${c}`, 200, undefined, base)) === "exhausted" ? "exhausted" : undefined);
+  return { name: "floor", created, setup: async () => void (await httpCall("POST", "/setup", 200, undefined, base)), ops };
 }
 
 /**
@@ -702,6 +654,8 @@ watchdog.unref();
 
 /** The server processes' pids (unless --in-process): their CPU and memory are measured apart from this process's. */
 let serverPids: { service: number; frontdoor: number } | undefined;
+/** With --floor, the floor server's pid. */
+let floorPid: number | undefined;
 
 const where = () => (opts.inProcess ? `in this process over ${opts.transport}` : "as its own process (npm run serve), over grpc");
 
@@ -716,10 +670,10 @@ interface ServerProcess {
  * server's own (the tsx command would be a parent process). Resolves once it
  * listens (and, with ZK_CLIENT_PORT, once the front door does).
  */
-function startServerProcess(vars: Record<string, string>): Promise<ServerProcess> {
+function startServerProcess(vars: Record<string, string>, script = "functions/node.ts"): Promise<ServerProcess> {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const profile = opts.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(opts.profile)}`];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", "functions/node.ts"], {
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", script], {
     cwd: root,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...vars },
     stdio: ["ignore", "pipe", "pipe"],
@@ -845,6 +799,8 @@ interface Row {
   worker?: Measured;
   wrangler?: Measured;
   gateway?: Measured;
+  /** With --floor: raw etcd's calls behind a bare HTTP server. */
+  floor?: Measured;
   serviceToEtcd: number;
   serviceToZookeeper: number;
   roundTripsPerOp: number | null;
@@ -884,7 +840,7 @@ async function main(): Promise<void> {
 
   // Raw etcd: one gRPC client (the service keeps one too), without etcd3's retry
   // and breaker policies, as the service's (lib/etcd/grpc.ts).
-  const raw = new Etcd3({ hosts: etcdServer.endpoint, faultHandling: { host: () => passThrough, global: passThrough } });
+  const raw = rawEtcdClient(etcdServer.endpoint);
   cleanups.push({ name: "the etcd3 client", run: () => raw.close() });
 
   // ZooKeeper: one session per client.
@@ -928,6 +884,11 @@ async function main(): Promise<void> {
     targets.push(serviceTarget(opts.clients, "wrangler", wrangler.url));
   }
   if (opts.worker || opts.wrangler) targets.push(gatewayTarget(etcdServer.endpoint, opts.clients));
+  if (opts.floor) {
+    const floor = await startServerProcess({ ETCD_ENDPOINT: etcdServer.endpoint, CLIENTS: String(opts.clients) }, "scripts/bench-floor.ts");
+    floorPid = floor.pid;
+    targets.push(floorTarget(floor.url));
+  }
   for (const t of targets) {
     await t.setup();
     // Untimed: connections open, code warm.
@@ -950,7 +911,7 @@ async function main(): Promise<void> {
       const txnsBefore = t.name === "service" ? await serviceTxns() : NaN;
       const etcdCpuBefore = cpuMsOf(etcdServer.pid());
       const workerdCpuBefore = t.name === "wrangler" ? treeCpuMs(wranglerTree) : workerdCpuMs();
-      const serverPid = t.name === "service" || t.name === "frontdoor" ? serverPids?.[t.name] : undefined;
+      const serverPid = t.name === "floor" ? floorPid : t.name === "service" || t.name === "frontdoor" ? serverPids?.[t.name] : undefined;
       const serverCpuBefore = cpuMsOf(serverPid);
       const processCpuBefore = process.cpuUsage();
       const m = await drive(opts.clients, opts.seconds, opts.maxOps, t.ops[op]);
@@ -984,6 +945,7 @@ async function main(): Promise<void> {
       worker: r.worker,
       wrangler: r.wrangler,
       gateway: r.gateway,
+      floor: r.floor,
       serviceToEtcd: r.service.opsPerSec / r.etcd.opsPerSec,
       serviceToZookeeper: r.service.opsPerSec / r.zookeeper.opsPerSec,
       roundTripsPerOp: stats.operations?.[STATS_NAME[op]]?.perOp ?? null,
@@ -1011,6 +973,9 @@ async function main(): Promise<void> {
     );
     if (opts.worker) {
       console.log(`\nthe Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway\n${workerTable("worker", "workerd", opts.ops.map((op) => ({ op, worker: results[op]!.worker, gateway: results[op]!.gateway })))}`);
+    }
+    if (opts.floor) {
+      console.log(`\nthe floor: raw etcd's calls behind a bare node:http server in its own process (scripts/bench-floor.ts), beside raw etcd and the service\n${floorTable(rows)}`);
     }
     if (opts.wrangler) {
       console.log(
@@ -1086,6 +1051,25 @@ function frontDoorTable(rows: Row[]): string {
     fmtRatio(r.frontdoor.opsPerSec / r.zookeeper.opsPerSec),
     fmtRatio(r.frontdoor.opsPerSec / r.etcd.opsPerSec),
     ((us) => (us === undefined || !Number.isFinite(us) ? "-" : us.toFixed(0)))(opts.inProcess ? r.frontdoor.processCpuUs : r.frontdoor.serverCpuUs),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [line(header), ...body.map(line)].join("\n");
+}
+
+function floorTable(rows: Row[]): string {
+  const header = ["op", "floor ops/s", "p50 ms", "p99 ms", "floor/etcd", "service/floor", "server µs/op", "load µs/op", "etcd µs/op"];
+  const us = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(0));
+  const body = rows.map((r) => [
+    r.op,
+    fmtRate(r.floor!.opsPerSec),
+    fmtMs(r.floor!.p50),
+    fmtMs(r.floor!.p99),
+    fmtRatio(r.floor!.opsPerSec / r.etcd.opsPerSec),
+    fmtRatio(r.service.opsPerSec / r.floor!.opsPerSec),
+    us(r.floor!.serverCpuUs),
+    us(r.floor!.processCpuUs),
+    us(r.floor!.etcdCpuUs),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
