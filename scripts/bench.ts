@@ -1,7 +1,7 @@
 // `npm run bench`: throughput and latency of the HTTP API, beside raw etcd and
 // beside a real ZooKeeper, on this machine, in this run (docs/design.md).
 //
-//   npm run bench -- [--seconds 3] [--clients 16] [--worker] [--wrangler] [--ops a,b] [--json] [--max-ops 100000]
+//   npm run bench -- [--seconds 3] [--clients 16] [--worker] [--wrangler] [--floor] [--ops a,b] [--json] [--max-ops 100000]
 //
 // Starts its own etcd (loopback, temp dir), a real ZooKeeper 3.8 (loopback,
 // temp dir) and the service's Node server as `npm run serve` runs it: its own
@@ -24,7 +24,10 @@
 //              process with ZK_CLIENT_PORT, on its own key prefix;
 //   worker     with --worker, the Worker under workerd (Miniflare);
 //   wrangler   with --wrangler, the Worker under wrangler dev, as npm start
-//              runs it; either adds raw etcd's JSON gateway (gateway).
+//              runs it; either adds raw etcd's JSON gateway (gateway);
+//   floor      with --floor, raw etcd's calls behind a bare node:http server
+//              in its own process (bench-floor.ts): the ceiling for any HTTP
+//              layer on this machine.
 // It prints one table (ops/s, p50, p99 per target and the throughput ratios),
 // the etcd round trips per op that the service reports at GET /v1/stats, and
 // the machine. Nothing here asserts on timing: it only reports.
