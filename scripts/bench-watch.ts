@@ -126,7 +126,9 @@ try {
   const idle: Record<string, number> = {};
   for (const share of [false, true]) {
     const client = createGrpcEtcd({ endpoints: [etcdServer.endpoint], shareWatches: share });
-    const other = service(client, { ZK_PREFIX: svc.prefix });
+    // Every poller is one caller (this address): the wait bounds must let them all in.
+    const bounds = { ZK_MAX_WAITS_PER_CALLER: String(pollers), ZK_MAX_WAITS: String(pollers) };
+    const other = service(client, { ZK_PREFIX: svc.prefix, ...bounds });
     const read = await other.call("GET", "/v1/znodes/w");
     const polls = Array.from({ length: pollers }, () => other.call("GET", `/v1/watch/w?type=data&zxid=${read.zxid}&timeoutMs=30000`));
     await sleep(1000);
