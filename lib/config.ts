@@ -46,6 +46,8 @@ export interface Config {
   maxWaits: number;
   /** The ZooKeeper-protocol listener: how long a connection may stay open without asking for a session. */
   clientHandshakeMs: number;
+  /** The ZooKeeper-protocol listener: connections open at once from one address; 0 for no bound. */
+  maxClientCnxns: number;
 }
 
 /** Variable names and what they set; the README's configuration table lists the same. */
@@ -73,7 +75,8 @@ export type ConfigVars = Partial<Record<
   | "ZK_MAX_CHILDREN"
   | "ZK_MAX_WAITS_PER_CALLER"
   | "ZK_MAX_WAITS"
-  | "ZK_CLIENT_HANDSHAKE_MS",
+  | "ZK_CLIENT_HANDSHAKE_MS"
+  | "ZK_MAX_CLIENT_CNXNS",
   string | undefined
 >>;
 
@@ -121,6 +124,8 @@ export function configFrom(vars: ConfigVars): Config {
     maxWaits: int(vars, "ZK_MAX_WAITS", 2048),
     // ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout.
     clientHandshakeMs: int(vars, "ZK_CLIENT_HANDSHAKE_MS", 10_000),
+    // ZooKeeper's maxClientCnxns.
+    maxClientCnxns: int(vars, "ZK_MAX_CLIENT_CNXNS", 60),
   };
 }
 

@@ -826,7 +826,8 @@ async function main(): Promise<void> {
 
   // The service on a free loopback port; the front door on its own key prefix.
   const serviceVars = { ZK_ALLOW_ANONYMOUS: "true", ETCD_ENDPOINTS: etcdServer.endpoint, ZK_PREFIX: "bench/" };
-  const doorVars = { ...serviceVars, ZK_PREFIX: "benchz/" };
+  // Every session comes from this one address: no per-address bound (ZK_MAX_CLIENT_CNXNS).
+  const doorVars = { ...serviceVars, ZK_PREFIX: "benchz/", ZK_MAX_CLIENT_CNXNS: "0" };
   let doorPort: number;
   if (opts.inProcess) {
     ({ baseUrl, doorPort } = await startInProcess(serviceVars, doorVars));

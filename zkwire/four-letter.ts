@@ -93,7 +93,7 @@ export async function answerFourLetterWord(word: string, deps: FourLetterDeps): 
           `clientPort=${deps.port ?? -1}`,
           "secureClientPort=-1",
           `tickTime=${config.tickTimeMs}`,
-          "maxClientCnxns=0",
+          `maxClientCnxns=${config.maxClientCnxns}`,
           `minSessionTimeout=${config.minSessionTimeoutMs}`,
           `maxSessionTimeout=${config.maxSessionTimeoutMs}`,
           "serverId=0",

@@ -29,11 +29,28 @@ export async function startZkServer(opts: ZkServerOptions): Promise<ZkServer> {
   const starting = hub.start();
   const stats = new ServerStats();
   const sockets = new Set<net.Socket>();
+  /** Open connections by remote address, for ZK_MAX_CLIENT_CNXNS. */
+  const byAddress = new Map<string, number>();
   const host = opts.host ?? "127.0.0.1";
   let port = opts.port;
   const server = net.createServer((sock) => {
+    const address = sock.remoteAddress ?? "unknown";
+    const open = byAddress.get(address) ?? 0;
+    // As ZooKeeper does past maxClientCnxns: closed before a byte is read, so
+    // one client's leak or loop cannot take every connection a server has.
+    if (config.maxClientCnxns > 0 && open >= config.maxClientCnxns) {
+      console.error(`zkwire: too many connections from ${address}: max is ${config.maxClientCnxns} (ZK_MAX_CLIENT_CNXNS)`);
+      sock.destroy();
+      return;
+    }
+    byAddress.set(address, open + 1);
     sockets.add(sock);
-    sock.on("close", () => sockets.delete(sock));
+    sock.on("close", () => {
+      sockets.delete(sock);
+      const left = (byAddress.get(address) ?? 1) - 1;
+      if (left === 0) byAddress.delete(address);
+      else byAddress.set(address, left);
+    });
     new Connection(sock, { config, etcd, hub, stats, port });
   });
   await new Promise<void>((resolve, reject) => {

@@ -14,6 +14,7 @@ import { startEtcdCluster } from "../support/etcd-server.js";
 import { freePorts, spawnTracked } from "../support/process.js";
 import { etcdClient, service } from "../support/service.js";
 import { OP, OPEN_ACL, ZkWire } from "../conformance/zk-wire.js";
+import { fourLetterWord } from "../support/zookeeper-server.js";
 import { frontDoorPerFile, nzk, nzkCall, nzkConnect, until, type NzkStat } from "./support.js";
 
 const fd = frontDoorPerFile();
@@ -68,6 +69,39 @@ describe("connections without a session", () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await c.exists("/")).stat).not.toBeNull();
     await c.close();
+  });
+});
+
+describe("ZK_MAX_CLIENT_CNXNS", () => {
+  test("a connection from an address past the bound is closed unanswered; a place given back is taken again", async () => {
+    const { zk } = await fd.door({ ZK_MAX_CLIENT_CNXNS: "2" });
+    const a = await ZkWire.connect(zk.port, { timeoutMs: 6000 });
+    const b = await ZkWire.connect(zk.port, { timeoutMs: 6000 });
+    const third = net.connect(zk.port, "127.0.0.1");
+    let answered = 0;
+    third.on("data", (d: Buffer) => (answered += d.length));
+    third.on("error", () => undefined);
+    // A whole connect request: the server closes the connection without reading it.
+    third.write(Buffer.from([0, 0, 0, 44, ...new Array<number>(44).fill(0)]));
+    await new Promise<void>((resolve) => third.once("close", () => resolve()));
+    expect(answered).toBe(0);
+    await expect(ZkWire.connect(zk.port, { timeoutMs: 6000 })).rejects.toThrow();
+    // The sessions already open are not touched.
+    expect((await a.exists("/")).stat).not.toBeNull();
+    await b.close();
+    const again = await until("a freed place", async () => ZkWire.connect(zk.port, { timeoutMs: 6000 }).catch(() => undefined));
+    expect((await again.exists("/")).stat).not.toBeNull();
+    await again.close();
+    await a.close();
+  });
+
+  test("0 means no bound; conf reports the bound", async () => {
+    const { zk } = await fd.door({ ZK_MAX_CLIENT_CNXNS: "0" });
+    const many = await Promise.all(Array.from({ length: 70 }, () => ZkWire.connect(zk.port, { timeoutMs: 6000 })));
+    expect(new Set(many.map((c) => c.sessionId)).size).toBe(70);
+    await Promise.all(many.map((c) => c.close()));
+    const bounded = await fd.door({ ZK_MAX_CLIENT_CNXNS: "5" });
+    expect(await fourLetterWord(bounded.zk.port, "conf")).toContain("maxClientCnxns=5\n");
   });
 });
 
