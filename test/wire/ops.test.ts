@@ -220,6 +220,28 @@ describe("one tree, two doors", () => {
     // closeSession over the wire removed the ephemeral, as HTTP sees it.
     expect((await http.call("GET", "/v1/znodes/w")).status).toBe(404);
   });
+
+  test("a wire session whose connection is gone lives while HTTP pings it, and expires once they stop", async () => {
+    const { zk, http } = await fd.door();
+    const c = await ZkWire.connect(zk.port, { timeoutMs: 2000 });
+    await c.create(OP.create, "/kept", null, OPEN_ACL, 1);
+    c.drop();
+    // Two and a half session timeouts with nothing but HTTP pings.
+    const until = Date.now() + 5000;
+    while (Date.now() < until) {
+      expect((await http.call("POST", `/v1/sessions/${c.sessionId}/ping`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    expect((await http.call("GET", "/v1/znodes/kept")).body.stat.ephemeralOwner).toBe(c.sessionId.toString());
+    const gone = Date.now();
+    for (;;) {
+      if ((await http.call("GET", "/v1/znodes/kept")).status === 404) break;
+      if (Date.now() - gone > 30_000) throw new Error("the session never expired once the pings stopped");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const late = await ZkWire.connect(zk.port, { timeoutMs: 2000, sessionId: c.sessionId, passwd: c.passwd });
+    expect(late.timeoutMs).toBe(0);
+  }, 45_000);
 });
 
 describe("four-letter words", () => {
