@@ -64,7 +64,7 @@ async function stats(c: Context<AppEnv>, ctx: Ctx): Promise<Response> {
   c.set("op", "stats");
   requireAdmin(c);
   const s = await serviceStats(ctx);
-  return c.json({ ...s, lastZxid: s.lastZxid.toString(), nonZooKeeperWrites: s.nonZooKeeperWrites.toString() });
+  return c.json({ ...s, lastZxid: s.lastZxid.toString(), nonZooKeeperWrites: s.nonZooKeeperWrites.toString(), openWaits: c.get("waits").open });
 }
 
 export function adminRoutes(app: OpenAPIHono<AppEnv>): void {

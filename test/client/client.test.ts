@@ -405,6 +405,26 @@ describe("watches", { timeout: 120_000 }, () => {
     expect(await next).toEqual({ done: true, value: undefined });
   });
 
+  test("a persistent watch left early ends its event stream at once, not when the service would", async () => {
+    // A service of its own: what it counts as open is this test's alone.
+    const own = await startHttpService(etcd.endpoints[0]!, { ZK_PREFIX: `client-${process.pid}/` });
+    try {
+      const open = async () => ((await (await fetch(`${own.url}/v1/stats`)).json()) as { openWaits: number }).openWaits;
+      const zk = await session({}, own.url);
+      await zk.create("/left");
+      const events = zk.addWatch("/left", { streamMs: 60_000 })[Symbol.asyncIterator]();
+      const first = events.next();
+      await until(async () => (await open()) === 1, "the stream to open");
+      const set = await zk.setData("/left", "x");
+      expect((await first).value).toEqual({ type: "NodeDataChanged", path: "/left", zxid: set.mzxid });
+      await events.return!();
+      // Well before the stream's own 60 s.
+      await until(async () => (await open()) === 0, "the stream to end", 5000);
+    } finally {
+      await own.close();
+    }
+  });
+
   test("a persistent watch throws SessionExpiredError once its session is gone", async () => {
     const zk = await session();
     const events = zk.addWatch("/w4", { streamMs: 200 });
