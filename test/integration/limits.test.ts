@@ -92,31 +92,33 @@ describe.each(TRANSPORTS)("limits over %s", (transport) => {
     await call("POST", "/v1/znodes/w");
     const zxid = (await call("GET", "/v1/znodes/w")).zxid;
     const poll = (who: string, timeoutMs = 60_000) => call("GET", `/v1/watch/w?type=data&zxid=${zxid}&timeoutMs=${timeoutMs}`, { headers: basic(who, "pw") });
-    /** How a poll that had to keep waiting ended while probes ran: the failure to report instead of running out of probes. */
+    /** How a poll that had to keep waiting ended before its time: the failure to report instead of a timeout. */
     let endedEarly: string | undefined;
-    let probing = true;
+    let holding = true;
     const hold = (who: string) => {
       const p = poll(who);
       const early = (what: string) => {
-        if (probing) endedEarly ??= what;
+        if (holding) endedEarly ??= what;
       };
       p.then((r) => early(`${r.status} ${JSON.stringify(r.body)}`), (e: unknown) => early(String(e)));
       return p;
     };
-    /** Probes with 1 ms polls until the caller's places are all taken: the pending polls have entered. */
-    const untilRefused = async (who: string) => {
+    /**
+     * Until `n` polls have taken their places (as /v1/stats counts them), then
+     * one probe. Probing alone would race the held polls for the places.
+     */
+    const refusedOnce = async (n: number, who: string) => {
       const started = Date.now();
-      // Bounded by time, not a count: a loaded machine may take long to let the pending polls in.
-      while (Date.now() - started < 30_000) {
-        const r = await poll(who, 1);
-        if (endedEarly !== undefined) throw new Error(`a pending poll ended early: ${endedEarly}`);
-        if (r.status === 429) return r;
-        if (r.status !== 204) throw new Error(`probe: ${r.status} ${JSON.stringify(r.body)}`);
+      for (;;) {
+        if (endedEarly !== undefined) throw new Error(`a held poll ended early: ${endedEarly}`);
+        if ((await call("GET", "/v1/stats")).body.openWaits === n) break;
+        if (Date.now() - started > 30_000) throw new Error(`the held polls never took their ${n} places`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      throw new Error("the pending polls never took their places");
+      return poll(who, 1);
     };
     const a = [hold("a"), hold("a")];
-    const refused = await untilRefused("a");
+    const refused = await refusedOnce(2, "a");
     expect([refused.status, refused.body.code, refused.body.zkCode, refused.headers.get("retry-after")]).toEqual([429, "TOOMANYREQUESTS", null, "1"]);
     expect(refused.body.message).toContain("ZK_MAX_WAITS_PER_CALLER");
     // An event stream counts with the polls.
@@ -124,13 +126,14 @@ describe.each(TRANSPORTS)("limits over %s", (transport) => {
     expect([stream.status, stream.body.code]).toEqual([429, "TOOMANYREQUESTS"]);
     // Another caller has places of its own, up to the process's bound.
     const b = hold("b");
-    const full = await untilRefused("c");
+    const full = await refusedOnce(3, "c");
     expect(full.body.message).toContain("ZK_MAX_WAITS");
     expect(full.body.message).not.toContain("PER_CALLER");
     // The polls end with the change they wait for, and give their places back.
-    probing = false;
+    holding = false;
     expect((await call("PUT", "/v1/znodes/w", { json: { data: b64("x") } })).status).toBe(200);
     for (const r of await Promise.all([...a, b])) expect([r.status, r.body.type]).toEqual([200, "NodeDataChanged"]);
+    expect((await call("GET", "/v1/stats")).body.openWaits).toBe(0);
     expect((await poll("a", 1)).status).toBe(200);
     const sse = await call("GET", `/v1/events/w?timeoutMs=1`, { headers: basic("a", "pw") });
     expect(sse.status).toBe(200);
