@@ -1044,6 +1044,13 @@ function fmtRatio(n: number): string {
   return Number.isFinite(n) ? `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}x` : "-";
 }
 
+/** Columns padded to their widest cell: the first left-aligned, the rest right-aligned. */
+function aligned(header: string[], body: string[][]): string {
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [line(header), ...body.map(line)].join("\n");
+}
+
 function frontDoorTable(rows: Row[]): string {
   const header = ["op", "frontdoor ops/s", "p50 ms", "p99 ms", "frontdoor/service", "frontdoor/zookeeper", "frontdoor/etcd", "server µs/op"];
   const body = rows.map((r) => [
@@ -1056,9 +1063,7 @@ function frontDoorTable(rows: Row[]): string {
     fmtRatio(r.frontdoor.opsPerSec / r.etcd.opsPerSec),
     ((us) => (us === undefined || !Number.isFinite(us) ? "-" : us.toFixed(0)))(opts.inProcess ? r.frontdoor.processCpuUs : r.frontdoor.serverCpuUs),
   ]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
-  return [line(header), ...body.map(line)].join("\n");
+  return aligned(header, body);
 }
 
 function floorTable(rows: Row[]): string {
@@ -1075,9 +1080,7 @@ function floorTable(rows: Row[]): string {
     us(r.floor!.processCpuUs),
     us(r.floor!.etcdCpuUs),
   ]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
-  return [line(header), ...body.map(line)].join("\n");
+  return aligned(header, body);
 }
 
 function workerTable(name: string, cpuOf: string, rows: { op: OpName; worker: Measured; gateway: Measured }[]): string {
@@ -1093,9 +1096,7 @@ function workerTable(name: string, cpuOf: string, rows: { op: OpName; worker: Me
     fmtRatio(r.worker.opsPerSec / r.gateway.opsPerSec),
     r.worker.workerdCpuUs === undefined || !Number.isFinite(r.worker.workerdCpuUs) ? "-" : r.worker.workerdCpuUs.toFixed(0),
   ]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
-  return [line(header), ...body.map(line)].join("\n");
+  return aligned(header, body);
 }
 
 function costTable(rows: Row[]): string {
@@ -1111,9 +1112,7 @@ function costTable(rows: Row[]): string {
     us(r.etcd.processCpuUs),
     us(r.zookeeper.processCpuUs),
   ]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
-  return [line(header), ...body.map(line)].join("\n");
+  return aligned(header, body);
 }
 
 function table(rows: Row[]): string {
