@@ -21,6 +21,7 @@ import {
   ZkClient,
   ZkError,
   type ClientOptions,
+  type FetchLike,
   type StateEvent,
   type WatchEvent,
 } from "zk-etcd/client";
@@ -369,11 +370,18 @@ describe("watches", { timeout: 120_000 }, () => {
   test("a watch the service turns away for now (429: too many open) polls again and still fires", async () => {
     const busy = await startHttpService(etcd.endpoints[0]!, { ZK_PREFIX: `client-${process.pid}/`, ZK_MAX_WAITS_PER_CALLER: "1" });
     try {
-      const zk = client({}, busy.url);
+      let refused = 0;
+      const counting: FetchLike = async (input, init) => {
+        const res = await fetch(input, init);
+        if (res.status === 429) refused++;
+        return res;
+      };
+      const zk = client({ fetch: counting }, busy.url);
       await zk.create("/busy");
       const first = await zk.getData("/busy", { watch: true });
       const second = await zk.getData("/busy", { watch: true });
       // One of the two polls holds this caller's only place; the other is answered 429 until it is free.
+      await until(() => refused > 0, "a poll refused with 429");
       const set = await zk.setData("/busy", "1");
       const fired = { type: "NodeDataChanged", path: "/busy", zxid: set.mzxid };
       expect(await first.watch).toEqual(fired);
