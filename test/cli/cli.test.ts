@@ -290,8 +290,12 @@ describe("sessions, watches, locks", { timeout: 180_000 }, () => {
       { type: "NodeDataChanged", path: "/watched/a", zxid: set.mzxid.toString() },
       { type: "NodeDeleted", path: "/watched/a", zxid: del.toString() },
     ]);
+    // Once every client has seen the delete's zxid, nothing more may come: what it printed in all is the three.
+    await zk.sync("/watched");
     watch.child.kill("SIGINT");
-    expect((await watch.done).code).toBe(0);
+    const ended = await watch.done;
+    expect(ended.code).toBe(0);
+    expect(ended.stdout).toBe(out);
 
     const human = start(["watch", "/watched", "--zxid", del.toString()]);
     const made = await zk.create("/watched/b");

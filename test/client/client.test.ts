@@ -291,13 +291,20 @@ describe("sessions", { timeout: 120_000 }, () => {
 
   test("suspended while etcd is down (503), connected when it is back; reads retried meanwhile", async () => {
     // Patient enough for etcd to restart on a loaded machine.
-    const zk = await session({ sessionTimeoutMs: 10_000, retry: { retries: 400, baseDelayMs: 20, maxDelayMs: 300 } });
+    let refusedReads = 0;
+    const counting: FetchLike = async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.status === 503 && (init.method ?? "GET") === "GET" && new URL(input).pathname === "/v1/znodes/s-etcd") refusedReads++;
+      return res;
+    };
+    const zk = await session({ fetch: counting, sessionTimeoutMs: 10_000, retry: { retries: 400, baseDelayMs: 20, maxDelayMs: 300 } });
     await zk.create("/s-etcd", { data: "kept" });
     const states: StateEvent[] = [];
     zk.on("state", (s) => states.push(s));
     await etcd.members[0]!.stop();
     await zk.when("suspended");
     const read = zk.getText("/s-etcd");
+    await until(() => refusedReads > 0, "the read answered 503 while etcd is down");
     await etcd.members[0]!.start();
     expect(await read).toBe("kept");
     await zk.when("connected");
@@ -546,9 +553,11 @@ describe("retries and writes whose answer is lost", { timeout: 120_000 }, () => 
     faulty.arm("lose", isWrite("POST", "/v1/znodes/r3/eph"));
     const eph = await zk.create("/r3/eph", { mode: "ephemeral" });
     expect(eph.stat.ephemeralOwner).toBe(zk.sessionId);
+    expect(faulty.injected).toBe(1);
     faulty.arm("lose", isWrite("POST", "/v1/znodes/r3/p"));
     const e = await zk.create("/r3/p").catch((err) => err);
     expect(e).toMatchObject({ code: "CONNECTIONLOSS", outcomeUnknown: true });
+    expect(faulty.injected).toBe(2);
     expect((await zk.getChildren("/r3")).children).toEqual(["eph", "p"]);
     expect(faulty.count("POST /v1/znodes/r3/")).toBe(2);
   });
@@ -559,6 +568,8 @@ describe("retries and writes whose answer is lost", { timeout: 120_000 }, () => 
     await zk.create("/r4");
     faulty.arm("lose", (m, url) => m === "POST" && new URL(url).pathname.startsWith("/v1/znodes/r4/"));
     const made = await zk.create("/r4/job-", { mode: "ephemeral_sequential", protected: true });
+    // The answer was lost, and the create was not sent again.
+    expect([faulty.injected, faulty.count("POST /v1/znodes/r4/")]).toEqual([1, 1]);
     const { children } = await zk.getChildren("/r4");
     expect(children).toHaveLength(1);
     expect(made.path).toBe(`/r4/${children[0]}`);
@@ -571,11 +582,13 @@ describe("retries and writes whose answer is lost", { timeout: 120_000 }, () => 
     await zk.create("/r5", { data: "x" });
     faulty.arm("drop", isWrite("DELETE", "/v1/znodes/r5"));
     await zk.delete("/r5");
+    // Dropped before it was sent, then sent again.
+    expect([faulty.injected, faulty.count("DELETE /v1/znodes/r5")]).toEqual([1, 2]);
     expect(await zk.exists("/r5")).toBeNull();
     faulty.arm("lose", isWrite("POST", "/v1/multi"));
     const e = await zk.transaction().create("/r5").create("/r5/a").commit().catch((err) => err);
     expect(e).toMatchObject({ code: "CONNECTIONLOSS", outcomeUnknown: true });
-    expect(faulty.count("POST /v1/multi")).toBe(1);
+    expect([faulty.injected, faulty.count("POST /v1/multi")]).toEqual([2, 1]);
     expect((await zk.getChildren("/r5")).children).toEqual(["a"]);
   });
 

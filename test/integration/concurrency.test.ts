@@ -23,7 +23,7 @@ describe.each(TRANSPORTS)("concurrent writers over %s", (transport) => {
   });
 
   test("creating and deleting different children of one parent at once never collides", async () => {
-    // Its own app, so the per-op round-trip counts cover only this test's requests.
+    // The per-op round-trip counts are the process's: this test reads them before and after.
     const { call } = service(etcd.client(transport));
     await call("POST", "/v1/znodes/w");
     const before = (await call("GET", "/v1/stats")).body.operations;

@@ -125,8 +125,8 @@ describe.each(TRANSPORTS)("watches over %s", (transport) => {
     await svc.call("POST", "/v1/znodes/a/c");
     const read = await svc.call("GET", "/v1/znodes/a");
     expect((await svc.call("PUT", "/v1/acl/a", { json: { acl: [{ perms: "cdrwa", scheme: "world", id: "anyone" }] } })).status).toBe(200);
-    await svc.call("POST", "/v1/znodes/b");
-    await svc.call("PUT", "/v1/znodes/a/c", { json: { data: b64("child") } });
+    expect((await svc.call("POST", "/v1/znodes/b")).status).toBe(201);
+    expect((await svc.call("PUT", "/v1/znodes/a/c", { json: { data: b64("child") } })).status).toBe(200);
     expect((await svc.call("PUT", "/v1/znodes/a?version=7", { json: { data: b64("no") } })).status).toBe(412);
     expect((await svc.call("POST", "/v1/znodes/a/c")).status).toBe(409);
     for (const type of ["data", "exists", "children"]) {
@@ -249,11 +249,14 @@ describe.each(TRANSPORTS)("watches over %s", (transport) => {
     // exists needs no permission, as in ZooKeeper; its events need READ on the node then (ZooKeeper 3.8.4+).
     const before = (await svc.call("GET", "/v1/znodes/secret?view=stat")).zxid;
     expect((await watch(svc, "/secret", `type=exists&zxid=${before}&timeoutMs=${QUIET_MS}`)).status).toBe(204);
-    await svc.call("PUT", "/v1/znodes/secret", { json: { data: b64("x") } });
+    expect((await svc.call("PUT", "/v1/znodes/secret", { json: { data: b64("x") } })).status).toBe(200);
     expect((await watch(svc, "/secret", `type=exists&zxid=${before}&timeoutMs=${QUIET_MS}`)).status).toBe(204);
-    await svc.call("POST", "/v1/znodes/visible", { json: { acl: [{ perms: "r", scheme: "world", id: "anyone" }] } });
-    const set = await svc.call("PUT", "/v1/znodes/secret", { json: { data: b64("y") } });
+    // The same change on a node the caller may read is told.
+    const visible = await svc.call("POST", "/v1/znodes/visible", { json: { acl: [{ perms: "rw", scheme: "world", id: "anyone" }] } });
+    expect(visible.status).toBe(201);
+    const set = await svc.call("PUT", "/v1/znodes/visible", { json: { data: b64("y") } });
     expect(set.status).toBe(200);
+    expect((await watch(svc, "/visible", `type=exists&zxid=${visible.zxid}&timeoutMs=${QUIET_MS}`)).body).toEqual({ type: "NodeDataChanged", path: "/visible", zxid: String(set.zxid) });
 
     await refused("/", "type=data", 410, "SESSIONEXPIRED", { "zk-session": "12345" });
     await svc.call("PUT", "/v1/znodes/", { json: { data: b64("r") } });

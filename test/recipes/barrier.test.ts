@@ -29,6 +29,10 @@ describe("Barrier", { timeout: 120_000 }, () => {
       await new Barrier(zk, path).wait();
       await write(zk, log, after);
     });
+    // Every waiter is held (its watch poll is open) before the barrier comes down.
+    const open = async () => ((await (await fetch(`${h.url()}/v1/stats`)).json()) as { openWaits: number }).openWaits;
+    await until("the waiters to wait", async () => (await open()) >= 3);
+    expect(after).toHaveLength(0);
     await write(owner!, log, before);
     await new Barrier(owner!, path).remove();
     await Promise.all(passing);

@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import type { ZkClient } from "../../client/index.js";
 import { LostError, ReadWriteLock } from "../../recipes/index.js";
 import { servicePerFile, until } from "./harness.js";
-import { expectExclusive, type Holding } from "./overlap.js";
+import { expectExclusive, peakConcurrency, type Holding } from "./overlap.js";
 
 const h = servicePerFile();
 
@@ -98,5 +98,6 @@ describe("ReadWriteLock", { timeout: 120_000 }, () => {
     for (const g of got) await mark(g.zk, log, g.holding);
     await Promise.all(got.map((g) => g.hold.release()));
     expectExclusive([W], [W, ...got.map((g) => g.holding)]);
+    expect(peakConcurrency(got.map((g) => g.holding)).peak).toBe(2);
   });
 });

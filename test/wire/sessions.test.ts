@@ -58,13 +58,14 @@ describe("resuming a session", () => {
 describe("connections without a session", () => {
   test("are closed after ZK_CLIENT_HANDSHAKE_MS; a connection that asked for a session stays", async () => {
     const { zk } = await fd.door({ ZK_CLIENT_HANDSHAKE_MS: "300" });
+    const opened = performance.now();
     const silent = net.connect(zk.port, "127.0.0.1");
-    const closed = new Promise<void>((resolve) => silent.once("close", () => resolve()));
+    const closed = new Promise<number>((resolve) => silent.once("close", () => resolve(performance.now())));
     // Half a connect request: a length prefix that promises more than comes.
     silent.write(Buffer.from([0, 0, 0, 44, 0, 0]));
     const c = await ZkWire.connect(zk.port, { timeoutMs: 6000 });
-    await closed;
-    expect(silent.destroyed).toBe(true);
+    // Closed by the handshake timer, not at once on the partial frame (a lower bound only: no speed is asserted).
+    expect((await closed) - opened).toBeGreaterThanOrEqual(290);
     // Well past the handshake limit, the session's connection still answers.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await c.exists("/")).stat).not.toBeNull();
