@@ -26,8 +26,8 @@
 //   wrangler   with --wrangler, the Worker under wrangler dev, as npm start
 //              runs it; either adds raw etcd's JSON gateway (gateway);
 //   floor      with --floor, raw etcd's calls behind a bare node:http server
-//              in its own process (bench-floor.ts): the ceiling for any HTTP
-//              layer on this machine.
+//              in its own process (bench-floor.ts): the ceiling, on this
+//              machine, for an HTTP layer that makes one etcd call per request.
 // It prints one table (ops/s, p50, p99 per target and the throughput ratios),
 // the etcd round trips per op that the service reports at GET /v1/stats, and
 // the machine. Nothing here asserts on timing: it only reports.
@@ -70,7 +70,7 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--clients N] [--in-process
   --worker         also the Worker under workerd (Miniflare, no wrangler proxy) beside raw etcd's JSON gateway
   --wrangler       also the Worker as npm start runs it (wrangler dev: its local proxy and workerd) beside raw etcd's JSON gateway
   --floor          also raw etcd's calls behind a bare node:http server in its own process (scripts/bench-floor.ts):
-                   what an HTTP layer costs before doing any work, the most any HTTP service over etcd could reach here`;
+                   what an HTTP layer costs before doing any work: the most one making an etcd call per request can reach`;
 
 function parseOptions() {
   let values;
