@@ -245,4 +245,23 @@ describe("the Node server", () => {
       await proc.stop();
     }
   });
+
+  test("stops at start, naming the variable, when a TLS file cannot be read or a certificate comes without its key", async () => {
+    const exits = async (env: Record<string, string>) => {
+      const proc = spawnTracked(process.execPath, ["--import", "tsx", "functions/node.ts"], {
+        cwd: fileURLToPath(new URL("../..", import.meta.url)),
+        env: { ...process.env, ETCD_ENDPOINTS: tlsEtcd.endpoint, PORT: String(await freePort()), ...env },
+      });
+      // "close", not "exit": by then its output has been read.
+      const code = await new Promise<number | null>((resolve) => proc.child.once("close", (c) => resolve(c)));
+      return { code, output: proc.output() };
+    };
+    const missing = `${certs.caFile}.missing`;
+    const unreadable = await exits({ ETCD_CA_FILE: missing });
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.output).toContain(`ETCD_CA_FILE=${missing}: ENOENT`);
+    const lone = await exits({ ETCD_CA_FILE: certs.caFile, ETCD_CERT_FILE: certs.clientCertFile });
+    expect(lone.code).toBe(1);
+    expect(lone.output).toContain("ETCD_CERT_FILE and ETCD_KEY_FILE go together");
+  });
 });
