@@ -327,7 +327,6 @@ async function serviceTxns(): Promise<number> {
   return stats.etcdRoundTrips.txn;
 }
 
-/** What one operation does; "exhausted" when there is nothing left to do (delete's pool is empty). */
 let aborted = false;
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -470,12 +469,12 @@ function etcdTarget(client: Etcd3, clients: number): Target {
  * requests carry the service's bodies, so parsing costs alike.
  */
 function floorTarget(base: string): Target {
-  const call = async (op: OpName, c: number, body?: unknown) => httpCall("POST", `/op/${op}/${c}`, 200, body, base);
+  const call = (op: OpName, c: number, body?: unknown) => httpCall("POST", `/op/${op}/${c}`, 200, body, base);
   const data = { data: DATA_B64 };
   const created: number[] = [];
   const ops = Object.fromEntries(OPS.map((op) => [op, async (c: number) => void (await call(op, c, op.startsWith("get") || op === "exists" || op === "delete" ? undefined : data))])) as Record<OpName, Op>;
   // The floor server keeps its own list of what create made; delete says when it ran out.
-  ops.delete = async (c) => ((await httpCall("POST", `/op/delete/${c}`, 200, undefined, base)) === "exhausted" ? "exhausted" : undefined);
+  ops.delete = async (c) => ((await call("delete", c)) === "exhausted" ? "exhausted" : undefined);
   return { name: "floor", created, setup: async () => void (await httpCall("POST", "/setup", 200, undefined, base)), ops };
 }
 
@@ -655,6 +654,9 @@ watchdog.unref();
 
 // ---- the service under test ----
 
+/** The repository: the server processes' and wrangler's working directory. */
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+
 /** The server processes' pids (unless --in-process): their CPU and memory are measured apart from this process's. */
 let serverPids: { service: number; frontdoor: number } | undefined;
 /** With --floor, the floor server's pid. */
@@ -674,10 +676,9 @@ interface ServerProcess {
  * listens (and, with ZK_CLIENT_PORT, once the front door does).
  */
 function startServerProcess(vars: Record<string, string>, script = "functions/node.ts"): Promise<ServerProcess> {
-  const root = fileURLToPath(new URL("..", import.meta.url));
   const profile = opts.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(opts.profile)}`];
   const child = spawn(process.execPath, [...profile, "--import", "tsx", script], {
-    cwd: root,
+    cwd: REPO,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...vars },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -711,8 +712,6 @@ function startServerProcess(vars: Record<string, string>, script = "functions/no
     throw new Error(`${e.message}\n${tail()}`);
   });
 }
-
-const REPO = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * The Worker as `npm start` runs it: `wrangler dev` (its local proxy in front
@@ -1037,6 +1036,11 @@ async function zookeeperVersion(port: number): Promise<string> {
 function fmtRate(n: number): string {
   return Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(1)) : "-";
 }
+/** CPU µs per op; "-" when not measured. */
+function fmtUs(n: number | undefined): string {
+  return n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(0);
+}
+
 function fmtMs(n: number): string {
   return Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) : "-";
 }
@@ -1061,14 +1065,13 @@ function frontDoorTable(rows: Row[]): string {
     fmtRatio(r.frontdoor.opsPerSec / r.service.opsPerSec),
     fmtRatio(r.frontdoor.opsPerSec / r.zookeeper.opsPerSec),
     fmtRatio(r.frontdoor.opsPerSec / r.etcd.opsPerSec),
-    ((us) => (us === undefined || !Number.isFinite(us) ? "-" : us.toFixed(0)))(opts.inProcess ? r.frontdoor.processCpuUs : r.frontdoor.serverCpuUs),
+    fmtUs(opts.inProcess ? r.frontdoor.processCpuUs : r.frontdoor.serverCpuUs),
   ]);
   return aligned(header, body);
 }
 
 function floorTable(rows: Row[]): string {
   const header = ["op", "floor ops/s", "p50 ms", "p99 ms", "floor/etcd", "service/floor", "server µs/op", "load µs/op", "etcd µs/op"];
-  const us = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(0));
   const body = rows.map((r) => [
     r.op,
     fmtRate(r.floor!.opsPerSec),
@@ -1076,9 +1079,9 @@ function floorTable(rows: Row[]): string {
     fmtMs(r.floor!.p99),
     fmtRatio(r.floor!.opsPerSec / r.etcd.opsPerSec),
     fmtRatio(r.service.opsPerSec / r.floor!.opsPerSec),
-    us(r.floor!.serverCpuUs),
-    us(r.floor!.processCpuUs),
-    us(r.floor!.etcdCpuUs),
+    fmtUs(r.floor!.serverCpuUs),
+    fmtUs(r.floor!.processCpuUs),
+    fmtUs(r.floor!.etcdCpuUs),
   ]);
   return aligned(header, body);
 }
@@ -1094,23 +1097,22 @@ function workerTable(name: string, cpuOf: string, rows: { op: OpName; worker: Me
     fmtMs(r.gateway.p50),
     fmtMs(r.gateway.p99),
     fmtRatio(r.worker.opsPerSec / r.gateway.opsPerSec),
-    r.worker.workerdCpuUs === undefined || !Number.isFinite(r.worker.workerdCpuUs) ? "-" : r.worker.workerdCpuUs.toFixed(0),
+    fmtUs(r.worker.workerdCpuUs),
   ]);
   return aligned(header, body);
 }
 
 function costTable(rows: Row[]): string {
-  const us = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(0));
   const header = ["op", "txn/op", "service: etcd µs", "server µs", "load µs", "raw etcd: etcd µs", "process µs", "zookeeper: process µs"];
   const body = rows.map((r) => [
     r.op,
     r.service.txnPerOp === undefined ? "-" : r.service.txnPerOp.toFixed(2),
-    us(r.service.etcdCpuUs),
-    us(r.service.serverCpuUs),
-    us(r.service.processCpuUs),
-    us(r.etcd.etcdCpuUs),
-    us(r.etcd.processCpuUs),
-    us(r.zookeeper.processCpuUs),
+    fmtUs(r.service.etcdCpuUs),
+    fmtUs(r.service.serverCpuUs),
+    fmtUs(r.service.processCpuUs),
+    fmtUs(r.etcd.etcdCpuUs),
+    fmtUs(r.etcd.processCpuUs),
+    fmtUs(r.zookeeper.processCpuUs),
   ]);
   return aligned(header, body);
 }
